@@ -1,0 +1,132 @@
+/**
+ * Active view operations: adding (with the paper's random eviction), removing for a reason, and
+ * repairing a short view from the passive view (§4.3).
+ */
+import { addPassive, pickCandidate, recordFailure, removePassive } from "./passive.js";
+import type { CoreState } from "./state.js";
+import type { PeerDownReason, PeerRecord } from "./types.js";
+import { indexOfId, pickRandomIndex } from "./views.js";
+
+/** Why a peer leaves the active view. One table decides everything that follows from it. */
+export type RemovalReason =
+  /** We drop it to make room (§4.2): it gets DISCONNECT and stays in our passive view. */
+  | "evicted"
+  /** It sent us DISCONNECT (§4.2): it stays in our passive view. */
+  | "disconnected"
+  /** It sent us DISCONNECT because it leaves the overlay: forget it. */
+  | "left"
+  /** Its link failed (§4.3). Kept as a last-resort passive candidate if so configured. */
+  | "failed"
+  /** It rejected our NEIGHBOR (§4.3): it stays in our passive view. */
+  | "rejected"
+  /** A newer incarnation of the same id showed up: the old one is gone, its link too. */
+  | "replaced"
+  /** We leave the overlay: it gets DISCONNECT(leaving). */
+  | "leaving";
+
+interface RemovalRule {
+  /** Send DISCONNECT (with `leaving`) to the peer. */
+  readonly disconnect: "no" | "evicted" | "leaving";
+  /** Keep the peer in the passive view ("failed" is decided by configuration, below). */
+  readonly keepPassive: boolean;
+  /** Reason reported to watchers when the peer was up. */
+  readonly down: PeerDownReason;
+  /** Ask the transport to close the link (not when a newer incarnation now owns it). */
+  readonly closeLink: boolean;
+}
+
+const REMOVAL: Record<RemovalReason, RemovalRule> = {
+  evicted: { disconnect: "evicted", keepPassive: true, down: "disconnected", closeLink: true },
+  disconnected: { disconnect: "no", keepPassive: true, down: "disconnected", closeLink: true },
+  left: { disconnect: "no", keepPassive: false, down: "left", closeLink: true },
+  failed: { disconnect: "no", keepPassive: true, down: "failed", closeLink: true },
+  rejected: { disconnect: "no", keepPassive: true, down: "disconnected", closeLink: true },
+  replaced: { disconnect: "no", keepPassive: false, down: "failed", closeLink: false },
+  leaving: { disconnect: "leaving", keepPassive: false, down: "disconnected", closeLink: true },
+};
+
+/**
+ * Adds `peer` to the active view, first dropping a random member if the view is full (§4.2,
+ * "even if it has to drop a random node"). `pending` entries wait for the NEIGHBOR reply.
+ * Takes the peer out of the passive view; reports it up at once unless pending.
+ */
+export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requestId: number): void {
+  const carried = removePassive(s, peer.id);
+  if (s.active.length >= s.config.activeViewSize) {
+    const victim = pickRandomIndex(s.rng, s.active, () => true);
+    if (victim >= 0) removeActive(s, victim, "evicted");
+  }
+  s.active.push({
+    peer,
+    pending,
+    requestId,
+    since: s.now,
+    failures: carried?.failures ?? 0,
+    firstFailureAt: carried?.firstFailureAt ?? 0,
+  });
+  s.out.push({ type: "connect", peer });
+  if (!pending) s.out.push({ type: "peerUp", peer });
+}
+
+/** Marks a pending entry confirmed: both sides now agree on the link. */
+export function confirmActive(s: CoreState, index: number): void {
+  const e = s.active[index]!;
+  if (!e.pending) return;
+  e.pending = false;
+  e.failures = 0;
+  s.out.push({ type: "peerUp", peer: e.peer });
+}
+
+/** Removes the entry at `index` from the active view for `reason` (see REMOVAL). */
+export function removeActive(s: CoreState, index: number, reason: RemovalReason): void {
+  const [e] = s.active.splice(index, 1);
+  if (!e) return;
+  const rule = REMOVAL[reason];
+  if (rule.disconnect !== "no") {
+    s.send(e.peer, { kind: "disconnect", leaving: rule.disconnect === "leaving" });
+  }
+  if (rule.closeLink) s.out.push({ type: "disconnect", peerId: e.peer.id });
+  if (!e.pending) s.out.push({ type: "peerDown", peer: e.peer, reason: rule.down });
+  if (reason === "failed") {
+    // A failed attempt on a pending entry always counts; a confirmed peer that failed is kept
+    // as a last-resort candidate only if so configured (the paper forgets it, §4.3).
+    if (e.pending || s.config.keepFailedAsPassive) {
+      recordFailure(s, e.peer, e.pending ? e.failures : 0, e.firstFailureAt);
+    }
+    return;
+  }
+  if (rule.keepPassive) {
+    addPassive(s, e.peer, undefined, {
+      failures: e.failures,
+      firstFailureAt: e.firstFailureAt,
+      // A rejected peer is not asked again before the next maintenance round.
+      lastAttemptAt: reason === "rejected" ? s.now : -Infinity,
+    });
+  }
+}
+
+/** Removes `id` from the active view if there; returns whether it was. */
+export function removeActiveById(s: CoreState, id: string, reason: RemovalReason): boolean {
+  const i = indexOfId(s.active, id);
+  if (i < 0) return false;
+  removeActive(s, i, reason);
+  return true;
+}
+
+/**
+ * Repair (§4.3): while the active view (pending requests included) is below its size, promote
+ * random passive peers with NEIGHBOR: high priority when the active view is empty, low otherwise.
+ * Beyond the paper, this also runs periodically (maintenance), so a short view heals by itself.
+ */
+export function repair(s: CoreState): void {
+  if (s.status !== "running") return;
+  while (s.active.length < s.config.activeViewSize) {
+    const i = pickCandidate(s);
+    if (i < 0) return;
+    const candidate = s.passive[i]!;
+    const priority = s.active.length === 0 ? "high" : "low";
+    const requestId = s.newId();
+    addActive(s, candidate.peer, true, requestId);
+    s.send(candidate.peer, { kind: "neighbor", priority, requestId });
+  }
+}

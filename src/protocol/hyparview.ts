@@ -1,0 +1,194 @@
+/**
+ * HyParView (Leitão, Pereira, Rodrigues, DSN 2007) as a pure, deterministic state machine.
+ * `step(input, now)` applies one input and returns the effects; nothing here does I/O, reads a
+ * clock or draws randomness other than from the injected `Rng`. The same instance runs in the
+ * daemon and, by the thousands, in the simulator.
+ */
+import { addPassive } from "./passive.js";
+import { removeActive, repair } from "./active.js";
+import { maxShuffleEntries, type ProtocolConfig } from "./config.js";
+import { handleContactFailed, handleJoinInput, onForwardJoin, onJoin } from "./join.js";
+import { handleJoinTimer, handleLeave, handleMaintenanceTimer } from "./maintenance.js";
+import { handleLinkLost, onDisconnect, onNeighbor, onNeighborReply } from "./neighbor.js";
+import { randomInt, type Rng } from "./rng.js";
+import { handleShuffleTimer, onShuffle, onShuffleReply } from "./shuffle.js";
+import { CoreState } from "./state.js";
+import type { Effect, Input, Message, PeerRecord, TimerKind } from "./types.js";
+import { indexOfId } from "./views.js";
+
+export class HyParView {
+  private readonly s: CoreState;
+
+  constructor(self: PeerRecord, config: ProtocolConfig, rng: Rng) {
+    this.s = new CoreState(self, config, rng);
+  }
+
+  get self(): PeerRecord {
+    return this.s.self;
+  }
+
+  get config(): ProtocolConfig {
+    return this.s.config;
+  }
+
+  get status(): "idle" | "running" | "left" {
+    return this.s.status;
+  }
+
+  /** Confirmed active peers: those reported up. */
+  activePeers(): PeerRecord[] {
+    const out: PeerRecord[] = [];
+    for (const e of this.s.active) if (!e.pending) out.push(e.peer);
+    return out;
+  }
+
+  /** Every active entry, pending ones included. */
+  activeEntries(): readonly { readonly peer: PeerRecord; readonly pending: boolean }[] {
+    return this.s.active;
+  }
+
+  passivePeers(): PeerRecord[] {
+    return this.s.passive.map((e) => e.peer);
+  }
+
+  /** Whether `id` is a confirmed active peer. */
+  isActive(id: string): boolean {
+    const i = indexOfId(this.s.active, id);
+    return i >= 0 && !this.s.active[i]!.pending;
+  }
+
+  /**
+   * Applies `input` at time `now` (ms) and returns its effects, in order. The returned array is
+   * reused by the next call: consume it before calling `step` again.
+   */
+  step(input: Input, now: number): readonly Effect[] {
+    const s = this.s;
+    s.begin(now);
+    if (s.status === "left") {
+      s.drop("left");
+      return s.end();
+    }
+    if (s.status === "idle" && input.type !== "start") {
+      s.drop("not-started");
+      return s.end();
+    }
+    switch (input.type) {
+      case "start":
+        this.start();
+        break;
+      case "join":
+        handleJoinInput(s, input.contacts);
+        break;
+      case "message":
+        this.onMessage(input.from, input.message);
+        break;
+      case "linkUp":
+        if (input.peer.id !== s.self.id) this.admit(input.peer);
+        break;
+      case "linkLost":
+        handleLinkLost(s, input.peerId);
+        break;
+      case "contactFailed":
+        handleContactFailed(s, input.address);
+        break;
+      case "timer":
+        this.onTimer(input.timer);
+        break;
+      case "leave":
+        handleLeave(s);
+        break;
+    }
+    return s.end();
+  }
+
+  private start(): void {
+    const s = this.s;
+    if (s.status !== "idle") return;
+    s.status = "running";
+    // A random first delay, so that nodes started together do not shuffle in lockstep.
+    s.schedule("shuffle", 1 + randomInt(s.rng, s.config.shuffleIntervalMs));
+    s.schedule("maintenance", s.config.maintenanceIntervalMs);
+  }
+
+  private onTimer(timer: TimerKind): void {
+    if (timer === "shuffle") handleShuffleTimer(this.s);
+    else if (timer === "maintenance") handleMaintenanceTimer(this.s);
+    else handleJoinTimer(this.s);
+  }
+
+  private onMessage(from: PeerRecord, m: Message): void {
+    const s = this.s;
+    if (from.id === s.self.id) return s.drop("from-self", from.id);
+    const invalid = this.validate(from, m);
+    if (invalid) return s.drop(invalid, from.id);
+    if (!this.admit(from)) return s.drop("stale-incarnation", from.id);
+    switch (m.kind) {
+      case "join":
+        return onJoin(s, from, m.requestId);
+      case "forwardJoin":
+        return onForwardJoin(s, from, m.joiner, m.ttl);
+      case "neighbor":
+        return onNeighbor(s, from, m.priority, m.requestId);
+      case "neighborReply":
+        return onNeighborReply(s, from, m.requestId, m.accepted);
+      case "disconnect":
+        return onDisconnect(s, from, m.leaving);
+      case "shuffle":
+        if (m.origin.id === s.self.id) return s.drop("from-self", from.id);
+        return onShuffle(s, from, m.origin, m.entries, m.ttl, m.shuffleId);
+      case "shuffleReply":
+        return onShuffleReply(s, from, m.shuffleId, m.entries);
+    }
+  }
+
+  /** Checks a message against the rules and the current state; returns why it makes no sense. */
+  private validate(from: PeerRecord, m: Message) {
+    const c = this.s.config;
+    const ttlOk = (ttl: number) => Number.isInteger(ttl) && ttl >= 0 && ttl <= c.arwl;
+    switch (m.kind) {
+      case "forwardJoin":
+        if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
+        // The walk travels along active links only.
+        if (!this.isActive(from.id)) return "not-a-neighbor" as const;
+        return undefined;
+      case "shuffle":
+        if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
+        if (m.entries.length > maxShuffleEntries(c)) return "too-many-entries" as const;
+        return undefined;
+      case "shuffleReply":
+        if (m.entries.length > maxShuffleEntries(c)) return "too-many-entries" as const;
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Incarnations: a newer run of a known id replaces the older everywhere, its address included
+   * (the old one's link is gone; it is reported down as failed and the new one becomes a passive
+   * candidate). A message from an older run than the one we know is stale. Returns false then.
+   */
+  private admit(peer: PeerRecord): boolean {
+    const s = this.s;
+    const left = s.left.get(peer.id);
+    if (left !== undefined && peer.incarnation > left.incarnation) s.left.delete(peer.id);
+    const a = indexOfId(s.active, peer.id);
+    if (a >= 0) {
+      const known = s.active[a]!.peer;
+      if (peer.incarnation < known.incarnation) return false;
+      if (peer.incarnation > known.incarnation) {
+        removeActive(s, a, "replaced");
+        addPassive(s, peer);
+        repair(s);
+      }
+      return true;
+    }
+    const p = indexOfId(s.passive, peer.id);
+    if (p >= 0) {
+      const known = s.passive[p]!.peer;
+      if (peer.incarnation < known.incarnation) return false;
+      if (peer.incarnation > known.incarnation) addPassive(s, peer);
+    }
+    return true;
+  }
+}

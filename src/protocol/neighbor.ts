@@ -1,0 +1,94 @@
+/**
+ * Links between neighbors (§4.2, §4.3): NEIGHBOR requests and their replies, DISCONNECT, and what
+ * happens when a link is lost.
+ */
+import { addActive, confirmActive, removeActive, repair } from "./active.js";
+import { onJoinAccepted, joinFailed } from "./join.js";
+import { recordFailure, removePassive } from "./passive.js";
+import type { CoreState } from "./state.js";
+import type { NeighborPriority, PeerRecord } from "./types.js";
+import { indexOfId } from "./views.js";
+
+/**
+ * NEIGHBOR received (§4.3): always accept high priority (the sender has no active peer; drop a
+ * random member if full); accept low priority only with a free slot. The answer carries the
+ * request id. A peer that is already a member (crossing requests) is confirmed and accepted.
+ */
+export function onNeighbor(s: CoreState, from: PeerRecord, priority: NeighborPriority, requestId: number): void {
+  const i = indexOfId(s.active, from.id);
+  if (i >= 0) {
+    confirmActive(s, i);
+  } else if (priority === "high" || s.active.length < s.config.activeViewSize) {
+    addActive(s, from, false, 0);
+  } else {
+    s.send(from, { kind: "neighborReply", requestId, accepted: false });
+    return;
+  }
+  s.send(from, { kind: "neighborReply", requestId, accepted: true });
+}
+
+/**
+ * NEIGHBOR reply received: it must answer the request we are waiting on (our pending NEIGHBOR to
+ * that peer, or our JOIN). Anything else is late: it never brings a lost peer back, and an
+ * acceptance we no longer want gets a DISCONNECT so the other side does not keep a one-sided link.
+ */
+export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: number, accepted: boolean): void {
+  const i = indexOfId(s.active, from.id);
+  const entry = i >= 0 ? s.active[i]! : undefined;
+  if (entry && entry.pending && entry.requestId === requestId) {
+    if (accepted) {
+      confirmActive(s, i);
+    } else {
+      // Rejected: it stays in the passive view; try another passive peer (§4.3).
+      removeActive(s, i, "rejected");
+      repair(s);
+    }
+    return;
+  }
+  if (s.join !== null && s.join.requestId === requestId) {
+    if (accepted) onJoinAccepted(s, from);
+    else joinFailed(s);
+    return;
+  }
+  if (entry && !entry.pending) return; // already linked: a duplicate answer, harmless
+  s.drop("unexpected-reply", from.id);
+  if (accepted) s.send(from, { kind: "disconnect", leaving: false });
+}
+
+/**
+ * DISCONNECT received (§4.2): the sender dropped us. An evicted link stays as a passive entry on
+ * both sides; a leaving node is forgotten and kept out of the views for a while. Then repair.
+ */
+export function onDisconnect(s: CoreState, from: PeerRecord, leaving: boolean): void {
+  if (leaving) {
+    s.left.set(from.id, { incarnation: from.incarnation, until: s.now + s.config.leftDenyMs });
+    removePassive(s, from.id);
+  }
+  const i = indexOfId(s.active, from.id);
+  if (i < 0) {
+    if (!leaving) s.drop("not-a-neighbor", from.id);
+    return;
+  }
+  removeActive(s, i, leaving ? "left" : "disconnected");
+  repair(s);
+}
+
+/**
+ * Input `linkLost` (§4.3): an active peer failed, or a pending request's link did: remove it and
+ * repair from the passive view. A failed exchange with a passive peer counts as a failed attempt.
+ */
+export function handleLinkLost(s: CoreState, peerId: string): void {
+  const i = indexOfId(s.active, peerId);
+  if (i >= 0) {
+    removeActive(s, i, "failed");
+    repair(s);
+    return;
+  }
+  const p = indexOfId(s.passive, peerId);
+  if (p >= 0) {
+    const e = s.passive[p]!;
+    recordFailure(s, e.peer, e.failures, e.firstFailureAt);
+    return;
+  }
+  s.drop("not-a-neighbor", peerId);
+}

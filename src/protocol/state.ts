@@ -1,0 +1,100 @@
+/**
+ * The state of one HyParView node and the way effects leave it. The rule modules (join, neighbor,
+ * shuffle, maintenance) are functions over this state; `HyParView` is the facade that routes inputs.
+ */
+import type { ProtocolConfig } from "./config.js";
+import type { Rng } from "./rng.js";
+import type { DropReason, Effect, Message, PeerRecord, TimerKind } from "./types.js";
+import type { ActiveEntry, PassiveEntry } from "./views.js";
+
+/** A JOIN we sent to a contact and are waiting on. */
+export interface JoinAttempt {
+  requestId: number;
+  address: string;
+  sentAt: number;
+}
+
+/** What we sent in one of our own shuffles, to evict first when the reply comes (§4.4). */
+export interface SentShuffle {
+  shuffleId: number;
+  entries: readonly PeerRecord[];
+}
+
+/** Shuffles remembered while waiting for their replies; older ones are forgotten. */
+export const SENT_SHUFFLE_MEMORY = 4;
+
+export class CoreState {
+  status: "idle" | "running" | "left" = "idle";
+  /** Current time, set from each input. */
+  now = 0;
+  readonly active: ActiveEntry[] = [];
+  readonly passive: PassiveEntry[] = [];
+  /** Contact addresses given to the last join; used again when the node is isolated. */
+  contacts: readonly string[] = [];
+  join: JoinAttempt | null = null;
+  /** Consecutive failed join attempts (drives the backoff). */
+  joinFailures = 0;
+  /** Earliest time of the next join attempt after a failure. */
+  nextJoinAt = 0;
+  readonly sentShuffles: SentShuffle[] = [];
+  /** Peers that left gracefully: id -> incarnation and expiry. Kept out of every view until then,
+   * unless a newer incarnation shows up. */
+  readonly left = new Map<string, { incarnation: number; until: number }>();
+  private nextId = 1;
+  private passiveDirty = false;
+  /** Effects of the current step; reused from step to step. */
+  readonly out: Effect[] = [];
+
+  constructor(
+    readonly self: PeerRecord,
+    readonly config: ProtocolConfig,
+    readonly rng: Rng,
+  ) {}
+
+  /** A fresh id for a request (JOIN, NEIGHBOR) or a shuffle. */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  send(to: PeerRecord, message: Message): void {
+    this.out.push({ type: "send", to, message });
+  }
+
+  schedule(timer: TimerKind, delayMs: number): void {
+    this.out.push({ type: "schedule", timer, delayMs });
+  }
+
+  drop(reason: DropReason, from?: string): void {
+    this.out.push(from === undefined ? { type: "dropped", reason } : { type: "dropped", reason, from });
+  }
+
+  markPassiveChanged(): void {
+    this.passiveDirty = true;
+  }
+
+  /** Starts a step at time `now`. */
+  begin(now: number): void {
+    this.out.length = 0;
+    this.now = now;
+    this.passiveDirty = false;
+  }
+
+  /** Ends a step: at most one passiveChanged per input. */
+  end(): readonly Effect[] {
+    if (this.passiveDirty) this.out.push({ type: "passiveChanged" });
+    return this.out;
+  }
+
+  /** Number of confirmed (not pending) active entries. */
+  upCount(): number {
+    let n = 0;
+    for (const e of this.active) if (!e.pending) n++;
+    return n;
+  }
+
+  /** Whether `peer` (id and incarnation) left gracefully and must be kept out of the views. */
+  isLeft(peer: PeerRecord): boolean {
+    const l = this.left.get(peer.id);
+    return l !== undefined && peer.incarnation <= l.incarnation && this.now < l.until;
+  }
+}
