@@ -148,8 +148,9 @@ export class HyParView {
     switch (m.kind) {
       case "forwardJoin":
         if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
-        // The walk travels along active links only.
-        if (!this.isActive(from.id)) return "not-a-neighbor" as const;
+        // The walk travels along active links only (a pending one counts: the sender may have
+        // accepted our NEIGHBOR before its answer reaches us).
+        if (indexOfId(this.s.active, from.id) < 0) return "not-a-neighbor" as const;
         return undefined;
       case "shuffle":
         if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
