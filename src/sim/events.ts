@@ -1,0 +1,214 @@
+/**
+ * The simulator's event queue: events ordered by (time, sequence), stored as pooled records in
+ * parallel typed arrays so that scheduling a message allocates nothing.
+ *
+ * Two structures share the pool. Most events are pushed in time order (every message with a fixed
+ * latency is due at now + L, and now never goes back), so they go to a FIFO ring: O(1) both ways.
+ * An event due earlier than the ring's last one (a timer, a uniformly random latency) goes to an
+ * array-based binary heap instead. `pop` takes the smaller head of the two. The sequence number
+ * breaks ties, so events due at the same time come out in the order they were pushed.
+ */
+
+/** Event kinds (plain numbers: no enum object in the hot loop). */
+export const EV_DELIVER = 0;
+/** A JOIN sent through `sendToContact`; a failure becomes `contactFailed`, not `linkLost`. */
+export const EV_DELIVER_CONTACT = 1;
+export const EV_LINK_LOST = 2;
+export const EV_CONTACT_FAILED = 3;
+export const EV_TIMER = 4;
+/** A scripted action (a callback) run at its time. */
+export const EV_ACTION = 5;
+
+/** Whether events of this kind are network traffic (what `runUntilQuiet` waits out). */
+export function isNetworkKind(kind: number): boolean {
+  return kind <= EV_CONTACT_FAILED;
+}
+
+export class EventQueue {
+  /** Due time, ms. */
+  time: Float64Array;
+  /** Push order, the tie-breaker. */
+  seq: Float64Array;
+  kind: Uint8Array;
+  /** Node the event happens at. */
+  node: Int32Array;
+  /** That node's incarnation when the event was scheduled (stale events are skipped). */
+  inc: Int32Array;
+  /** Kind-specific number (the sending node for deliveries). */
+  aux: Int32Array;
+  /** Kind-specific references: the message and the sender's record for deliveries, the peer id
+   * for linkLost, the address for contactFailed, the timer kind, the action callback. Shared,
+   * never copied. */
+  ref: unknown[];
+  ref2: unknown[];
+
+  private heap: Int32Array;
+  private heapSize = 0;
+  private ring: Int32Array;
+  private ringHead = 0;
+  private ringLen = 0;
+  /** Time and sequence of the ring's last event: a push at or after it keeps the ring sorted. */
+  private ringLastTime = -Infinity;
+  private freeList: Int32Array;
+  private freeTop = 0;
+  private capacity: number;
+  private nextSeq = 0;
+
+  constructor(initialCapacity = 1024) {
+    // A power of two, so ring positions wrap with a mask.
+    let c = 16;
+    while (c < initialCapacity) c *= 2;
+    this.capacity = c;
+    this.time = new Float64Array(c);
+    this.seq = new Float64Array(c);
+    this.kind = new Uint8Array(c);
+    this.node = new Int32Array(c);
+    this.inc = new Int32Array(c);
+    this.aux = new Int32Array(c);
+    this.ref = new Array<unknown>(c).fill(undefined);
+    this.ref2 = new Array<unknown>(c).fill(undefined);
+    this.heap = new Int32Array(c);
+    this.ring = new Int32Array(c);
+    this.freeList = new Int32Array(c);
+    for (let i = 0; i < c; i++) this.freeList[i] = c - 1 - i;
+    this.freeTop = c;
+  }
+
+  /** Events waiting. */
+  get size(): number {
+    return this.heapSize + this.ringLen;
+  }
+
+  /** Schedules an event; returns nothing (events are never cancelled: stale ones are skipped). */
+  push(time: number, kind: number, node: number, inc: number, aux: number, ref: unknown, ref2: unknown): void {
+    if (this.freeTop === 0) this.grow();
+    const e = this.freeList[--this.freeTop]!;
+    this.time[e] = time;
+    this.seq[e] = this.nextSeq++;
+    this.kind[e] = kind;
+    this.node[e] = node;
+    this.inc[e] = inc;
+    this.aux[e] = aux;
+    this.ref[e] = ref;
+    this.ref2[e] = ref2;
+    if (time >= this.ringLastTime) {
+      // Sequence numbers grow, so an equal time still sorts after the ring's tail.
+      this.ring[(this.ringHead + this.ringLen) & (this.capacity - 1)] = e;
+      this.ringLen++;
+      this.ringLastTime = time;
+    } else {
+      this.heapPush(e);
+    }
+  }
+
+  /** Due time of the next event, or Infinity when empty. */
+  peekTime(): number {
+    const r = this.ringLen > 0 ? this.ring[this.ringHead]! : -1;
+    const h = this.heapSize > 0 ? this.heap[0]! : -1;
+    if (r < 0) return h < 0 ? Infinity : this.time[h]!;
+    if (h < 0) return this.time[r]!;
+    return Math.min(this.time[r]!, this.time[h]!);
+  }
+
+  /** Removes the next event and returns its record index (-1 when empty). Read its fields, then
+   * give it back with `release`. */
+  pop(): number {
+    const r = this.ringLen > 0 ? this.ring[this.ringHead]! : -1;
+    const h = this.heapSize > 0 ? this.heap[0]! : -1;
+    if (r >= 0 && (h < 0 || this.before(r, h))) {
+      this.ringHead = (this.ringHead + 1) & (this.capacity - 1);
+      if (--this.ringLen === 0) {
+        this.ringHead = 0;
+        this.ringLastTime = -Infinity;
+      }
+      return r;
+    }
+    if (h < 0) return -1;
+    this.heapPop();
+    return h;
+  }
+
+  /** Returns a popped record to the pool (drops its references so they can be collected). */
+  release(e: number): void {
+    this.ref[e] = undefined;
+    this.ref2[e] = undefined;
+    this.freeList[this.freeTop++] = e;
+  }
+
+  private before(a: number, b: number): boolean {
+    const ta = this.time[a]!;
+    const tb = this.time[b]!;
+    return ta < tb || (ta === tb && this.seq[a]! < this.seq[b]!);
+  }
+
+  private heapPush(e: number): void {
+    const heap = this.heap;
+    let i = this.heapSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!this.before(e, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = e;
+  }
+
+  private heapPop(): void {
+    const heap = this.heap;
+    const n = --this.heapSize;
+    if (n === 0) return;
+    const last = heap[n]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.before(heap[r]!, heap[l]!) ? r : l;
+      const child = heap[c]!;
+      if (!this.before(child, last)) break;
+      heap[i] = child;
+      i = c;
+    }
+    heap[i] = last;
+  }
+
+  private grow(): void {
+    const old = this.capacity;
+    const c = old * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(c);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    this.time = f64(this.time);
+    this.seq = f64(this.seq);
+    const k = new Uint8Array(c);
+    k.set(this.kind);
+    this.kind = k;
+    this.node = i32(this.node);
+    this.inc = i32(this.inc);
+    this.aux = i32(this.aux);
+    for (let i = old; i < c; i++) {
+      this.ref.push(undefined);
+      this.ref2.push(undefined);
+    }
+    this.heap = i32(this.heap);
+    // Unroll the ring so it starts at 0 in the larger buffer.
+    const ring = new Int32Array(c);
+    for (let i = 0; i < this.ringLen; i++) ring[i] = this.ring[(this.ringHead + i) & (old - 1)]!;
+    this.ring = ring;
+    this.ringHead = 0;
+    this.capacity = c;
+    // Every record was in use (that is why we grow): the new half is free.
+    const free = new Int32Array(c);
+    for (let i = 0; i < c - old; i++) free[i] = c - 1 - i;
+    this.freeList = free;
+    this.freeTop = c - old;
+  }
+}

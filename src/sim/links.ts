@@ -1,0 +1,180 @@
+/**
+ * The simulated links: which node holds a long-lived link to which (from the core's `connect`
+ * until its `disconnect`). A crash or a partition breaks links, and only the nodes holding one
+ * learn of it (linkLost), as with a real connection acting as the failure detector (§4.1).
+ *
+ * Each link is a pooled record on two intrusive singly linked lists: the holder's outgoing list and
+ * the target's incoming list. A node holds about one link per active-view slot, so lists are short
+ * and memory grows with the number of links, not with the number of nodes squared.
+ */
+export class LinkTable {
+  private outHead: Int32Array;
+  private inHead: Int32Array;
+  private holder: Int32Array;
+  private target: Int32Array;
+  /** Next record on the holder's list; doubles as the free list. */
+  private nextOut: Int32Array;
+  private nextIn: Int32Array;
+  private freeHead = -1;
+  private used = 0;
+  private capacity = 0;
+  private nodes = 0;
+
+  constructor(nodes = 0) {
+    this.outHead = new Int32Array(0);
+    this.inHead = new Int32Array(0);
+    this.holder = new Int32Array(0);
+    this.target = new Int32Array(0);
+    this.nextOut = new Int32Array(0);
+    this.nextIn = new Int32Array(0);
+    this.ensureNodes(nodes);
+    this.growRecords(Math.max(64, nodes * 6));
+  }
+
+  /** Links currently held. */
+  get count(): number {
+    return this.used;
+  }
+
+  /** Makes room for node indices below `n`. */
+  ensureNodes(n: number): void {
+    if (n <= this.nodes) return;
+    let c = Math.max(16, this.outHead.length);
+    while (c < n) c *= 2;
+    if (c > this.outHead.length) {
+      const o = new Int32Array(c).fill(-1);
+      o.set(this.outHead);
+      const i = new Int32Array(c).fill(-1);
+      i.set(this.inHead);
+      this.outHead = o;
+      this.inHead = i;
+    }
+    this.nodes = n;
+  }
+
+  /** Whether `h` holds a link to `t`. */
+  has(h: number, t: number): boolean {
+    for (let r = this.outHead[h]!; r >= 0; r = this.nextOut[r]!) if (this.target[r] === t) return true;
+    return false;
+  }
+
+  /** `h` holds a link to `t` (idempotent). */
+  add(h: number, t: number): void {
+    if (this.has(h, t)) return;
+    if (this.freeHead < 0) this.growRecords(this.capacity * 2);
+    const r = this.freeHead;
+    this.freeHead = this.nextOut[r]!;
+    this.holder[r] = h;
+    this.target[r] = t;
+    this.nextOut[r] = this.outHead[h]!;
+    this.outHead[h] = r;
+    this.nextIn[r] = this.inHead[t]!;
+    this.inHead[t] = r;
+    this.used++;
+  }
+
+  /** `h` no longer holds a link to `t`; returns whether it did. */
+  remove(h: number, t: number): boolean {
+    let prev = -1;
+    let r = this.outHead[h]!;
+    while (r >= 0 && this.target[r] !== t) {
+      prev = r;
+      r = this.nextOut[r]!;
+    }
+    if (r < 0) return false;
+    if (prev < 0) this.outHead[h] = this.nextOut[r]!;
+    else this.nextOut[prev] = this.nextOut[r]!;
+    this.unlinkIn(t, r);
+    this.free(r);
+    return true;
+  }
+
+  /**
+   * Breaks every link that `x` holds or that is held to `x` (a crash). Pushes onto `holders` each
+   * other node that held a link to `x`: those are the ones that notice.
+   */
+  detach(x: number, holders: number[]): void {
+    // Links others hold to x.
+    let r = this.inHead[x]!;
+    while (r >= 0) {
+      const next = this.nextIn[r]!;
+      const h = this.holder[r]!;
+      this.unlinkOut(h, r);
+      if (h !== x) holders.push(h);
+      this.free(r);
+      r = next;
+    }
+    this.inHead[x] = -1;
+    // Links x holds.
+    r = this.outHead[x]!;
+    while (r >= 0) {
+      const next = this.nextOut[r]!;
+      this.unlinkIn(this.target[r]!, r);
+      this.free(r);
+      r = next;
+    }
+    this.outHead[x] = -1;
+  }
+
+  /** Calls `f(holder, target)` for every link (scripted events only: partitions). */
+  forEach(f: (holder: number, target: number) => void): void {
+    for (let h = 0; h < this.nodes; h++) {
+      for (let r = this.outHead[h]!; r >= 0; r = this.nextOut[r]!) f(h, this.target[r]!);
+    }
+  }
+
+  /** Targets of the links `h` holds (tests, diagnostics). */
+  targetsOf(h: number): number[] {
+    const out: number[] = [];
+    for (let r = this.outHead[h]!; r >= 0; r = this.nextOut[r]!) out.push(this.target[r]!);
+    return out;
+  }
+
+  private unlinkOut(h: number, r: number): void {
+    let prev = -1;
+    let c = this.outHead[h]!;
+    while (c >= 0 && c !== r) {
+      prev = c;
+      c = this.nextOut[c]!;
+    }
+    if (c < 0) return;
+    if (prev < 0) this.outHead[h] = this.nextOut[r]!;
+    else this.nextOut[prev] = this.nextOut[r]!;
+  }
+
+  private unlinkIn(t: number, r: number): void {
+    let prev = -1;
+    let c = this.inHead[t]!;
+    while (c >= 0 && c !== r) {
+      prev = c;
+      c = this.nextIn[c]!;
+    }
+    if (c < 0) return;
+    if (prev < 0) this.inHead[t] = this.nextIn[r]!;
+    else this.nextIn[prev] = this.nextIn[r]!;
+  }
+
+  private free(r: number): void {
+    this.nextOut[r] = this.freeHead;
+    this.freeHead = r;
+    this.used--;
+  }
+
+  private growRecords(c: number): void {
+    const old = this.capacity;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    this.holder = grow(this.holder);
+    this.target = grow(this.target);
+    this.nextOut = grow(this.nextOut);
+    this.nextIn = grow(this.nextIn);
+    for (let r = c - 1; r >= old; r--) {
+      this.nextOut[r] = this.freeHead;
+      this.freeHead = r;
+    }
+    this.capacity = c;
+  }
+}
