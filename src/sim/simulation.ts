@@ -61,6 +61,11 @@ export interface CycleOptions {
   /** The cycle lasts at least this long: the clock is advanced to its end after the network is
    * quiet. Default the protocol's shuffle interval. */
   readonly periodMs?: number;
+  /** Spread the nodes' timers uniformly at random over this many ms from the start of the cycle,
+   * instead of firing them all at the same instant. All at once, short nodes fill their free slots
+   * with concurrent NEIGHBOR requests and reject each other; spread, they behave like real timers
+   * with independent phases. Default 0 (all at once). */
+  readonly spreadMs?: number;
   /** Give up waiting for quiet after this many events. Default Infinity. */
   readonly maxEvents?: number;
 }
@@ -250,14 +255,24 @@ export class Simulation {
     const startedAt = this.now;
     const maintenance = opts.maintenance ?? true;
     const shuffle = opts.shuffle ?? true;
+    const spread = opts.spreadMs ?? 0;
+    const period = opts.periodMs ?? this.config.shuffleIntervalMs;
+    if (!(spread >= 0 && spread <= period)) throw new SimOptionError("spreadMs", "must be in [0, periodMs]");
     for (let i = 0; i < this.n; i++) {
       if (this.up[i] !== 1 || this.cores[i]!.status !== "running") continue;
-      if (maintenance) this.inject(i, TIMER_INPUT.maintenance);
-      if (shuffle) this.inject(i, TIMER_INPUT.shuffle);
+      if (spread === 0) {
+        if (maintenance) this.inject(i, TIMER_INPUT.maintenance);
+        if (shuffle) this.inject(i, TIMER_INPUT.shuffle);
+      } else {
+        const at = startedAt + this.netRng.next() * spread;
+        const inc = this.incarnation[i]!;
+        if (maintenance) this.queue.push(at, EV_TIMER, i, inc, 0, "maintenance", null);
+        if (shuffle) this.queue.push(at, EV_TIMER, i, inc, 0, "shuffle", null);
+      }
     }
+    if (spread > 0) this.runUntil(startedAt + spread);
     const quiet = this.runUntilQuiet(opts.maxEvents ?? Infinity);
-    const end = startedAt + (opts.periodMs ?? this.config.shuffleIntervalMs);
-    if (this.now < end) this.runUntil(end);
+    if (this.now < startedAt + period) this.runUntil(startedAt + period);
     return quiet;
   }
 
