@@ -5,7 +5,7 @@
 import { addPassive, pickCandidate, recordFailure, removePassive } from "./passive.js";
 import type { CoreState } from "./state.js";
 import type { PeerDownReason, PeerRecord } from "./types.js";
-import { indexOfId, pickRandomIndex } from "./views.js";
+import { pickRandomIndex } from "./views.js";
 
 /** Why a peer leaves the active view. One table decides everything that follows from it. */
 export type RemovalReason =
@@ -53,7 +53,7 @@ const REMOVAL: Record<RemovalReason, RemovalRule> = {
 export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requestId: number): void {
   const carried = removePassive(s, peer.id);
   if (s.active.length >= s.config.activeViewSize) {
-    const victim = pickRandomIndex(s.rng, s.active, () => true);
+    const victim = pickRandomIndex(s.rng, s.active.entries, () => true);
     if (victim >= 0) removeActive(s, victim, "evicted");
   }
   s.active.push({
@@ -70,7 +70,7 @@ export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requ
 
 /** Marks a pending entry confirmed: both sides now agree on the link. */
 export function confirmActive(s: CoreState, index: number): void {
-  const e = s.active[index]!;
+  const e = s.active.entries[index]!;
   if (!e.pending) return;
   e.pending = false;
   e.failures = 0;
@@ -79,7 +79,7 @@ export function confirmActive(s: CoreState, index: number): void {
 
 /** Removes the entry at `index` from the active view for `reason` (see REMOVAL). */
 export function removeActive(s: CoreState, index: number, reason: RemovalReason): void {
-  const [e] = s.active.splice(index, 1);
+  const e = s.active.removeAt(index);
   if (!e) return;
   const rule = REMOVAL[reason];
   if (rule.disconnect !== "no") {
@@ -107,7 +107,7 @@ export function removeActive(s: CoreState, index: number, reason: RemovalReason)
 
 /** Removes `id` from the active view if there; returns whether it was. */
 export function removeActiveById(s: CoreState, id: string, reason: RemovalReason): boolean {
-  const i = indexOfId(s.active, id);
+  const i = s.active.indexOf(id);
   if (i < 0) return false;
   removeActive(s, i, reason);
   return true;
@@ -123,7 +123,7 @@ export function repair(s: CoreState): void {
   while (s.active.length < s.config.activeViewSize) {
     const i = pickCandidate(s);
     if (i < 0) return;
-    const candidate = s.passive[i]!;
+    const candidate = s.passive.entries[i]!;
     const priority = s.active.length === 0 ? "high" : "low";
     const requestId = s.newId();
     addActive(s, candidate.peer, true, requestId);

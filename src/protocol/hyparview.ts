@@ -11,10 +11,11 @@ import { handleContactFailed, handleJoinInput, onForwardJoin, onJoin } from "./j
 import { handleJoinTimer, handleLeave, handleMaintenanceTimer } from "./maintenance.js";
 import { handleLinkLost, onDisconnect, onNeighbor, onNeighborReply } from "./neighbor.js";
 import { randomInt, type Rng } from "./rng.js";
+import { idHash } from "./views.js";
 import { handleShuffleTimer, onShuffle, onShuffleReply } from "./shuffle.js";
 import { CoreState } from "./state.js";
 import type { Effect, Input, Message, PeerRecord, TimerKind } from "./types.js";
-import { indexOfId } from "./views.js";
+
 
 export class HyParView {
   private readonly s: CoreState;
@@ -38,23 +39,23 @@ export class HyParView {
   /** Confirmed active peers: those reported up. */
   activePeers(): PeerRecord[] {
     const out: PeerRecord[] = [];
-    for (const e of this.s.active) if (!e.pending) out.push(e.peer);
+    for (const e of this.s.active.entries) if (!e.pending) out.push(e.peer);
     return out;
   }
 
   /** Every active entry, pending ones included. */
   activeEntries(): readonly { readonly peer: PeerRecord; readonly pending: boolean }[] {
-    return this.s.active;
+    return this.s.active.entries;
   }
 
   passivePeers(): PeerRecord[] {
-    return this.s.passive.map((e) => e.peer);
+    return this.s.passive.entries.map((e) => e.peer);
   }
 
   /** Whether `id` is a confirmed active peer. */
   isActive(id: string): boolean {
-    const i = indexOfId(this.s.active, id);
-    return i >= 0 && !this.s.active[i]!.pending;
+    const i = this.s.active.indexOf(id);
+    return i >= 0 && !this.s.active.entries[i]!.pending;
   }
 
   /**
@@ -150,7 +151,7 @@ export class HyParView {
         if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
         // The walk travels along active links only (a pending one counts: the sender may have
         // accepted our NEIGHBOR before its answer reaches us).
-        if (indexOfId(this.s.active, from.id) < 0) return "not-a-neighbor" as const;
+        if (this.s.active.indexOf(from.id) < 0) return "not-a-neighbor" as const;
         return undefined;
       case "shuffle":
         if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
@@ -171,11 +172,14 @@ export class HyParView {
    */
   private admit(peer: PeerRecord): boolean {
     const s = this.s;
-    const left = s.left.get(peer.id);
-    if (left !== undefined && peer.incarnation > left.incarnation) s.left.delete(peer.id);
-    const a = indexOfId(s.active, peer.id);
+    if (s.left.size > 0) {
+      const left = s.left.get(peer.id);
+      if (left !== undefined && peer.incarnation > left.incarnation) s.left.delete(peer.id);
+    }
+    const h = idHash(peer.id);
+    const a = s.active.indexOf(peer.id, h);
     if (a >= 0) {
-      const known = s.active[a]!.peer;
+      const known = s.active.entries[a]!.peer;
       if (peer.incarnation < known.incarnation) return false;
       if (peer.incarnation > known.incarnation) {
         removeActive(s, a, "replaced");
@@ -184,9 +188,9 @@ export class HyParView {
       }
       return true;
     }
-    const p = indexOfId(s.passive, peer.id);
+    const p = s.passive.indexOf(peer.id, h);
     if (p >= 0) {
-      const known = s.passive[p]!.peer;
+      const known = s.passive.entries[p]!.peer;
       if (peer.incarnation < known.incarnation) return false;
       if (peer.incarnation > known.incarnation) addPassive(s, peer);
     }

@@ -7,7 +7,7 @@ import { addPassive } from "./passive.js";
 import { randomInt } from "./rng.js";
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { indexOfId, pickRandomIndex } from "./views.js";
+import { pickRandomIndex } from "./views.js";
 
 /** Input `join`: remember the contacts and send JOIN through one of them now. An empty list
  * means this node starts a new overlay (or keeps the contacts it had). */
@@ -61,7 +61,7 @@ export function handleContactFailed(s: CoreState, address: string): void {
 export function onJoinAccepted(s: CoreState, from: PeerRecord): void {
   s.join = null;
   s.joinFailures = 0;
-  const i = indexOfId(s.active, from.id);
+  const i = s.active.indexOf(from.id);
   if (i >= 0) confirmActive(s, i);
   else addActive(s, from, false, 0);
 }
@@ -72,13 +72,13 @@ export function onJoinAccepted(s: CoreState, from: PeerRecord): void {
  * the evicted peer gets no FORWARD_JOIN (DESIGN.md: use the view after the eviction).
  */
 export function onJoin(s: CoreState, from: PeerRecord, requestId: number): void {
-  const i = indexOfId(s.active, from.id);
+  const i = s.active.indexOf(from.id);
   if (i >= 0) {
     // A retried JOIN (our answer was lost or late): answer again, do not walk again.
     confirmActive(s, i);
   } else {
     addActive(s, from, false, 0);
-    for (const e of s.active) {
+    for (const e of s.active.entries) {
       if (e.peer.id !== from.id && !e.pending) {
         s.send(e.peer, { kind: "forwardJoin", joiner: from, ttl: s.config.arwl });
       }
@@ -99,10 +99,10 @@ export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord
   const next =
     ttl === 0 || s.active.length === 1
       ? -1
-      : pickRandomIndex(s.rng, s.active, (e) => !e.pending && e.peer.id !== from.id && e.peer.id !== joiner.id);
+      : pickRandomIndex(s.rng, s.active.entries, (e) => !e.pending && e.peer.id !== from.id && e.peer.id !== joiner.id);
   if (next < 0) {
     // The walk ends here (ttl 0, a single active member, or nobody left to pass it to).
-    if (!isSelf && indexOfId(s.active, joiner.id) < 0 && !s.isLeft(joiner)) {
+    if (!isSelf && s.active.indexOf(joiner.id) < 0 && !s.isLeft(joiner)) {
       const requestId = s.newId();
       addActive(s, joiner, true, requestId);
       s.send(joiner, { kind: "neighbor", priority: "high", requestId });
@@ -110,5 +110,5 @@ export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord
     return;
   }
   if (ttl === s.config.prwl && !isSelf) addPassive(s, joiner);
-  s.send(s.active[next]!.peer, { kind: "forwardJoin", joiner, ttl: ttl - 1 });
+  s.send(s.active.entries[next]!.peer, { kind: "forwardJoin", joiner, ttl: ttl - 1 });
 }

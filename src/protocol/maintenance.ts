@@ -12,7 +12,7 @@ export function handleMaintenanceTimer(s: CoreState): void {
   s.schedule("maintenance", s.config.maintenanceIntervalMs);
   const timeout = s.config.requestTimeoutMs;
   for (let i = s.active.length - 1; i >= 0; i--) {
-    const e = s.active[i]!;
+    const e = s.active.entries[i]!;
     // A NEIGHBOR unanswered in time is a failed attempt (the reply, if it ever comes, is late).
     if (e.pending && s.now - e.since >= timeout) removeActive(s, i, "failed");
   }
@@ -37,7 +37,7 @@ function maybeRejoin(s: CoreState): void {
 export function handleLeave(s: CoreState): void {
   while (s.active.length > 0) removeActive(s, s.active.length - 1, "leaving");
   if (s.passive.length > 0) {
-    s.passive.length = 0;
+    s.passive.clear();
     s.markPassiveChanged();
   }
   s.join = null;

@@ -7,7 +7,7 @@ import { onJoinAccepted, joinFailed } from "./join.js";
 import { recordFailure, removePassive } from "./passive.js";
 import type { CoreState } from "./state.js";
 import type { NeighborPriority, PeerRecord } from "./types.js";
-import { indexOfId } from "./views.js";
+
 
 /**
  * NEIGHBOR received (§4.3): always accept high priority (the sender has no active peer; drop a
@@ -15,7 +15,7 @@ import { indexOfId } from "./views.js";
  * request id. A peer that is already a member (crossing requests) is confirmed and accepted.
  */
 export function onNeighbor(s: CoreState, from: PeerRecord, priority: NeighborPriority, requestId: number): void {
-  const i = indexOfId(s.active, from.id);
+  const i = s.active.indexOf(from.id);
   if (i >= 0) {
     confirmActive(s, i);
   } else if (priority === "high" || s.active.length < s.config.activeViewSize) {
@@ -33,8 +33,8 @@ export function onNeighbor(s: CoreState, from: PeerRecord, priority: NeighborPri
  * acceptance we no longer want gets a DISCONNECT so the other side does not keep a one-sided link.
  */
 export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: number, accepted: boolean): void {
-  const i = indexOfId(s.active, from.id);
-  const entry = i >= 0 ? s.active[i]! : undefined;
+  const i = s.active.indexOf(from.id);
+  const entry = i >= 0 ? s.active.entries[i]! : undefined;
   if (entry && entry.pending && entry.requestId === requestId) {
     if (accepted) {
       confirmActive(s, i);
@@ -64,7 +64,7 @@ export function onDisconnect(s: CoreState, from: PeerRecord, leaving: boolean): 
     s.left.set(from.id, { incarnation: from.incarnation, until: s.now + s.config.leftDenyMs });
     removePassive(s, from.id);
   }
-  const i = indexOfId(s.active, from.id);
+  const i = s.active.indexOf(from.id);
   if (i < 0) {
     if (!leaving) s.drop("not-a-neighbor", from.id);
     return;
@@ -78,15 +78,15 @@ export function onDisconnect(s: CoreState, from: PeerRecord, leaving: boolean): 
  * repair from the passive view. A failed exchange with a passive peer counts as a failed attempt.
  */
 export function handleLinkLost(s: CoreState, peerId: string): void {
-  const i = indexOfId(s.active, peerId);
+  const i = s.active.indexOf(peerId);
   if (i >= 0) {
     removeActive(s, i, "failed");
     repair(s);
     return;
   }
-  const p = indexOfId(s.passive, peerId);
+  const p = s.passive.indexOf(peerId);
   if (p >= 0) {
-    const e = s.passive[p]!;
+    const e = s.passive.entries[p]!;
     recordFailure(s, e.peer, e.failures, e.firstFailureAt);
     return;
   }

@@ -4,7 +4,7 @@
  */
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { indexOfId, pickRandomIndex, type PassiveEntry } from "./views.js";
+import { passiveEntry, pickRandomIndex, type PassiveEntry } from "./views.js";
 
 /**
  * Adds `peer` to the passive view unless it is this node, already in a view, or left recently.
@@ -19,45 +19,43 @@ export function addPassive(
   preferEvict?: readonly PeerRecord[],
   history?: { failures: number; firstFailureAt: number; lastAttemptAt: number },
 ): boolean {
-  if (peer.id === s.self.id || indexOfId(s.active, peer.id) >= 0 || s.isLeft(peer)) return false;
-  const known = indexOfId(s.passive, peer.id);
+  if (peer.id === s.self.id || s.active.indexOf(peer.id) >= 0 || s.isLeft(peer)) return false;
+  const known = s.passive.indexOf(peer.id);
   if (known >= 0) {
-    const entry = s.passive[known]!;
+    const entry = s.passive.entries[known]!;
     if (peer.incarnation > entry.peer.incarnation) {
-      s.passive[known] = freshEntry(peer);
+      s.passive.replaceAt(known, passiveEntry(peer));
       s.markPassiveChanged();
     }
     return true;
   }
   if (s.passive.length >= s.config.passiveViewSize) evictOne(s, preferEvict);
-  s.passive.push(history ? { peer, ...history } : freshEntry(peer));
+  s.passive.push(
+    history ? passiveEntry(peer, history.failures, history.firstFailureAt, history.lastAttemptAt) : passiveEntry(peer),
+  );
   s.markPassiveChanged();
   return true;
-}
-
-function freshEntry(peer: PeerRecord): PassiveEntry {
-  return { peer, failures: 0, firstFailureAt: 0, lastAttemptAt: -Infinity };
 }
 
 function evictOne(s: CoreState, preferEvict?: readonly PeerRecord[]): void {
   if (preferEvict) {
     for (const p of preferEvict) {
-      const i = indexOfId(s.passive, p.id);
+      const i = s.passive.indexOf(p.id);
       if (i >= 0) {
-        s.passive.splice(i, 1);
+        s.passive.removeAt(i);
         return;
       }
     }
   }
-  const i = pickRandomIndex(s.rng, s.passive, () => true);
-  if (i >= 0) s.passive.splice(i, 1);
+  const i = pickRandomIndex(s.rng, s.passive.entries, () => true);
+  if (i >= 0) s.passive.removeAt(i);
 }
 
 /** Removes `id` from the passive view; returns the removed entry. */
 export function removePassive(s: CoreState, id: string): PassiveEntry | undefined {
-  const i = indexOfId(s.passive, id);
+  const i = s.passive.indexOf(id);
   if (i < 0) return undefined;
-  const [e] = s.passive.splice(i, 1);
+  const e = s.passive.removeAt(i);
   s.markPassiveChanged();
   return e;
 }
@@ -75,9 +73,9 @@ export function recordFailure(s: CoreState, peer: PeerRecord, failures: number, 
     removePassive(s, peer.id);
     return;
   }
-  const i = indexOfId(s.passive, peer.id);
+  const i = s.passive.indexOf(peer.id);
   if (i >= 0) {
-    const e = s.passive[i]!;
+    const e = s.passive.entries[i]!;
     e.failures = count;
     e.firstFailureAt = first;
     e.lastAttemptAt = s.now;
@@ -93,13 +91,13 @@ export function recordFailure(s: CoreState, peer: PeerRecord, failures: number, 
 export function pickCandidate(s: CoreState): number {
   const retryAfter = s.config.maintenanceIntervalMs;
   const rested = (e: PassiveEntry) => s.now - e.lastAttemptAt >= retryAfter;
-  const fresh = pickRandomIndex(s.rng, s.passive, (e) => e.failures === 0 && rested(e));
+  const fresh = pickRandomIndex(s.rng, s.passive.entries, (e) => e.failures === 0 && rested(e));
   if (fresh >= 0) return fresh;
-  return pickRandomIndex(s.rng, s.passive, rested);
+  return pickRandomIndex(s.rng, s.passive.entries, rested);
 }
 
 /** Whether any passive entry has never failed: if none, an isolated node goes back to its contacts. */
 export function hasFreshPassive(s: CoreState): boolean {
-  for (const e of s.passive) if (e.failures === 0) return true;
+  for (const e of s.passive.entries) if (e.failures === 0) return true;
   return false;
 }

@@ -5,7 +5,8 @@
 import { addPassive } from "./passive.js";
 import { SENT_SHUFFLE_MEMORY, type CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { indexOfId, pickRandomIndex, sample } from "./views.js";
+import { randomInt } from "./rng.js";
+import { idHash, passiveEntry, pickRandomIndex, sample } from "./views.js";
 
 /** Timer `shuffle`: one membership cycle. Sends SHUFFLE(self + ka active + kp passive, ttl = ARWL)
  * to a random confirmed active peer, then re-arms. */
@@ -16,15 +17,15 @@ export function handleShuffleTimer(s: CoreState): void {
 
 /** Starts one shuffle now (also what a cycle-driven simulation calls through the timer input). */
 export function startShuffle(s: CoreState): void {
-  const target = pickRandomIndex(s.rng, s.active, (e) => !e.pending);
+  const target = pickRandomIndex(s.rng, s.active.entries, (e) => !e.pending);
   if (target < 0) return;
   const entries: PeerRecord[] = [s.self];
-  for (const e of sample(s.rng, s.active, s.config.shuffleActive, (a) => !a.pending)) entries.push(e.peer);
-  for (const e of sample(s.rng, s.passive, s.config.shufflePassive)) entries.push(e.peer);
+  for (const e of sample(s.rng, s.active.entries, s.config.shuffleActive, (a) => !a.pending)) entries.push(e.peer);
+  for (const e of sample(s.rng, s.passive.entries, s.config.shufflePassive)) entries.push(e.peer);
   const shuffleId = s.newId();
   s.sentShuffles.push({ shuffleId, entries });
   if (s.sentShuffles.length > SENT_SHUFFLE_MEMORY) s.sentShuffles.shift();
-  s.send(s.active[target]!.peer, { kind: "shuffle", origin: s.self, entries, ttl: s.config.arwl, shuffleId });
+  s.send(s.active.entries[target]!.peer, { kind: "shuffle", origin: s.self, entries, ttl: s.config.arwl, shuffleId });
 }
 
 /**
@@ -43,13 +44,13 @@ export function onShuffle(
 ): void {
   const left = ttl - 1;
   if (left > 0 && s.active.length > 1) {
-    const next = pickRandomIndex(s.rng, s.active, (e) => !e.pending && e.peer.id !== from.id && e.peer.id !== origin.id);
+    const next = pickRandomIndex(s.rng, s.active.entries, (e) => !e.pending && e.peer.id !== from.id && e.peer.id !== origin.id);
     if (next >= 0) {
-      s.send(s.active[next]!.peer, { kind: "shuffle", origin, entries, ttl: left, shuffleId });
+      s.send(s.active.entries[next]!.peer, { kind: "shuffle", origin, entries, ttl: left, shuffleId });
       return;
     }
   }
-  const reply = sample(s.rng, s.passive, entries.length).map((e) => e.peer);
+  const reply = sample(s.rng, s.passive.entries, entries.length).map((e) => e.peer);
   s.send(origin, { kind: "shuffleReply", shuffleId, entries: reply });
   integrate(s, entries, reply);
 }
@@ -66,11 +67,35 @@ export function onShuffleReply(s: CoreState, from: PeerRecord, shuffleId: number
   integrate(s, entries, sent!.entries);
 }
 
-/** Integration (§4.4): skip ourselves and peers already known (a newer incarnation of a passive
- * entry replaces it); when the passive view is full, evict the entries in `sent` first. */
+/**
+ * Integration (§4.4): skip ourselves, peers already in a view (a newer incarnation of a passive
+ * entry replaces it) and peers that left; make room for the rest by evicting first the entries in
+ * `sent` (what we gave the other side in this exchange), then random ones. Room is made in one
+ * pass over the passive view rather than one scan per entry: this runs twice per shuffle, the
+ * simulator's hottest path.
+ */
 function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly PeerRecord[]): void {
+  const fresh: PeerRecord[] = [];
   for (const p of entries) {
-    if (indexOfId(s.active, p.id) >= 0) continue;
-    addPassive(s, p, sent);
+    const h = idHash(p.id);
+    if (p.id === s.self.id || s.active.indexOf(p.id, h) >= 0 || s.isLeft(p)) continue;
+    const known = s.passive.indexOf(p.id, h);
+    if (known >= 0) {
+      if (p.incarnation > s.passive.entries[known]!.peer.incarnation) addPassive(s, p);
+      continue;
+    }
+    if (!fresh.some((f) => f.id === p.id)) fresh.push(p);
   }
+  if (fresh.length === 0) return;
+  let excess = s.passive.length + fresh.length - s.config.passiveViewSize;
+  if (excess > 0 && sent.length > 0) excess -= s.passive.removeSome(sent, excess);
+  while (excess > 0 && s.passive.length > 0) {
+    s.passive.removeAt(randomInt(s.rng, s.passive.length));
+    excess--;
+  }
+  // More new entries than the whole view holds: keep the last ones, as adding one by one would.
+  for (let i = Math.max(0, fresh.length - s.config.passiveViewSize); i < fresh.length; i++) {
+    s.passive.push(passiveEntry(fresh[i]!));
+  }
+  s.markPassiveChanged();
 }

@@ -5,7 +5,7 @@
 import type { ProtocolConfig } from "./config.js";
 import type { Rng } from "./rng.js";
 import type { DropReason, Effect, Message, PeerRecord, TimerKind } from "./types.js";
-import type { ActiveEntry, PassiveEntry } from "./views.js";
+import { View, type ActiveEntry, type PassiveEntry } from "./views.js";
 
 /** A JOIN we sent to a contact and are waiting on. */
 export interface JoinAttempt {
@@ -27,8 +27,8 @@ export class CoreState {
   status: "idle" | "running" | "left" = "idle";
   /** Current time, set from each input. */
   now = 0;
-  readonly active: ActiveEntry[] = [];
-  readonly passive: PassiveEntry[] = [];
+  readonly active = new View<ActiveEntry>();
+  readonly passive = new View<PassiveEntry>();
   /** Contact addresses given to the last join; used again when the node is isolated. */
   contacts: readonly string[] = [];
   join: JoinAttempt | null = null;
@@ -88,12 +88,13 @@ export class CoreState {
   /** Number of confirmed (not pending) active entries. */
   upCount(): number {
     let n = 0;
-    for (const e of this.active) if (!e.pending) n++;
+    for (const e of this.active.entries) if (!e.pending) n++;
     return n;
   }
 
   /** Whether `peer` (id and incarnation) left gracefully and must be kept out of the views. */
   isLeft(peer: PeerRecord): boolean {
+    if (this.left.size === 0) return false;
     const l = this.left.get(peer.id);
     return l !== undefined && peer.incarnation <= l.incarnation && this.now < l.until;
   }
