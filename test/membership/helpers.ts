@@ -5,9 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { MembershipService, type WatchMembershipResponse } from "../../gen/hyparview/v1/membership_pb.js";
 import { makeClient, type ServiceClient } from "../../src/grpc/index.js";
 
-export type MembershipClient = ServiceClient<typeof MembershipService>;
-
-export function membershipClient(address: string): MembershipClient {
+export function membershipClient(address: string): ServiceClient<typeof MembershipService> {
   return makeClient(MembershipService, address);
 }
 
@@ -29,7 +27,7 @@ export class WatchRecorder {
   error: grpc.ServiceError | null = null;
   readonly call: grpc.ClientReadableStream<WatchMembershipResponse>;
 
-  constructor(client: MembershipClient, includePassive = false) {
+  constructor(client: ServiceClient<typeof MembershipService>, includePassive = false) {
     this.call = client.watchMembership({ includePassive });
     this.call.on("data", (m: WatchMembershipResponse) => this.messages.push(m));
     this.call.on("error", (e: grpc.ServiceError) => (this.error = e));

@@ -2,12 +2,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PeerDownReason } from "../../gen/hyparview/v1/membership_pb.js";
-import { unaryCall } from "../../src/grpc/index.js";
+import { MembershipService, PeerDownReason } from "../../gen/hyparview/v1/membership_pb.js";
+import { unaryCall, type ServiceClient } from "../../src/grpc/index.js";
 import { ApiServer, type MembershipBackend } from "../../src/membership/server.js";
 import { MembershipState } from "../../src/membership/state.js";
 import type { PeerRecord } from "../../src/protocol/index.js";
-import { WatchRecorder, bufCurl, bufCurlStream, membershipClient, waitFor, type MembershipClient } from "./helpers.js";
+import { WatchRecorder, bufCurl, bufCurlStream, membershipClient, waitFor } from "./helpers.js";
 
 const peer = (id: string, metadata: Record<string, string> = {}): PeerRecord => ({
   id,
@@ -34,7 +34,7 @@ describe("client API server", () => {
   };
   let api: ApiServer;
   let address: string;
-  let client: MembershipClient;
+  let client: ServiceClient<typeof MembershipService>;
 
   beforeAll(async () => {
     api = await ApiServer.start({ listen: "127.0.0.1:0", backend, logger: pino({ level: "silent" }), watchBufferLimit: 16 });
