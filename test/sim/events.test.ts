@@ -1,0 +1,66 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { EV_DELIVER, EV_TIMER, EventQueue } from "../../src/sim/events.js";
+
+/** A push at (now + delta); `pops` events taken off before the next push. */
+const op = fc.record({ delta: fc.oneof(fc.constant(10), fc.integer({ min: 0, max: 50 })), pops: fc.integer({ min: 0, max: 3 }) });
+
+describe("EventQueue", () => {
+  test("pops in (time, push order), across the FIFO ring, the heap and growth", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const q = new EventQueue(16);
+        const ref: { time: number; seq: number }[] = [];
+        const popped: number[] = [];
+        const expected: number[] = [];
+        let now = 0;
+        let seq = 0;
+        const popOne = () => {
+          const e = q.pop();
+          ref.sort((a, b) => a.time - b.time || a.seq - b.seq);
+          const want = ref.shift()!;
+          expect(e).toBeGreaterThanOrEqual(0);
+          popped.push(q.aux[e]!);
+          expected.push(want.seq);
+          now = Math.max(now, q.time[e]!);
+          q.release(e);
+        };
+        for (const { delta, pops } of ops) {
+          q.push(now + delta, delta === 10 ? EV_DELIVER : EV_TIMER, 0, 0, seq, null, null);
+          ref.push({ time: now + delta, seq: seq++ });
+          for (let k = 0; k < pops && ref.length > 0; k++) popOne();
+        }
+        while (ref.length > 0) popOne();
+        expect(q.size).toBe(0);
+        expect(q.pop()).toBe(-1);
+        expect(popped).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("peekTime is the time of the next pop, Infinity when empty", () => {
+    const q = new EventQueue();
+    expect(q.peekTime()).toBe(Infinity);
+    q.push(30, EV_DELIVER, 0, 0, 0, null, null);
+    q.push(5, EV_TIMER, 0, 0, 1, null, null); // earlier than the ring's tail: heap
+    q.push(30, EV_DELIVER, 0, 0, 2, null, null);
+    expect(q.peekTime()).toBe(5);
+    const order: number[] = [];
+    for (let e = q.pop(); e >= 0; e = q.pop()) {
+      order.push(q.aux[e]!);
+      q.release(e);
+    }
+    expect(order).toEqual([1, 0, 2]);
+  });
+
+  test("release drops references so messages can be collected", () => {
+    const q = new EventQueue();
+    const msg = { kind: "x" };
+    q.push(1, EV_DELIVER, 0, 0, 0, msg, msg);
+    const e = q.pop();
+    q.release(e);
+    expect(q.ref[e]).toBeUndefined();
+    expect(q.ref2[e]).toBeUndefined();
+  });
+});

@@ -1,0 +1,45 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { LinkTable } from "../../src/sim/links.js";
+
+const N = 8;
+const linkOp = fc.oneof(
+  fc.record({ op: fc.constant("add" as const), h: fc.nat(N - 1), t: fc.nat(N - 1) }),
+  fc.record({ op: fc.constant("remove" as const), h: fc.nat(N - 1), t: fc.nat(N - 1) }),
+  fc.record({ op: fc.constant("detach" as const), h: fc.nat(N - 1), t: fc.constant(0) }),
+);
+
+describe("LinkTable", () => {
+  test("behaves like a set of (holder, target) pairs; detach reports the holders", () => {
+    fc.assert(
+      fc.property(fc.array(linkOp, { maxLength: 300 }), (ops) => {
+        const links = new LinkTable(2); // grows on demand
+        links.ensureNodes(N);
+        const model = new Set<string>();
+        for (const { op, h, t } of ops) {
+          if (op === "add") {
+            links.add(h, t);
+            model.add(`${h}>${t}`);
+          } else if (op === "remove") {
+            expect(links.remove(h, t)).toBe(model.delete(`${h}>${t}`));
+          } else {
+            const holders: number[] = [];
+            links.detach(h, holders);
+            const want: number[] = [];
+            for (const k of [...model]) {
+              const [a, b] = k.split(">").map(Number) as [number, number];
+              if (b === h && a !== h) want.push(a);
+              if (a === h || b === h) model.delete(k);
+            }
+            expect(holders.sort()).toEqual(want.sort());
+          }
+        }
+        expect(links.count).toBe(model.size);
+        for (let a = 0; a < N; a++) {
+          for (let b = 0; b < N; b++) expect(links.has(a, b)).toBe(model.has(`${a}>${b}`));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
