@@ -154,7 +154,7 @@ export class ApiServer {
           const invalid = checkContacts(contacts, false);
           if (invalid !== null) {
             this.counters.invalidRequests++;
-            return cb({ code: grpc.status.INVALID_ARGUMENT, details: invalid });
+            return cb({ code: grpc.status.INVALID_ARGUMENT, details: `${invalid.field}: ${invalid.rule}` });
           }
           if (backend.phase !== "running") {
             return cb({ code: grpc.status.FAILED_PRECONDITION, details: `the node is ${backend.phase}` });
