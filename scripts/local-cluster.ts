@@ -238,8 +238,8 @@ export class LocalCluster {
   }
 
   /** Spawns a tracked process; it is killed by `stopAll` if it is still running then. */
-  spawn(command: string, args: readonly string[]): ChildProcess {
-    const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
+  spawn(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): ChildProcess {
+    const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT, env: { ...process.env, ...env } });
     this.children.add(child);
     child.once("exit", () => this.children.delete(child));
     return child;
