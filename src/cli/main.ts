@@ -130,7 +130,9 @@ function describeError(e: unknown): string {
   const err = e as Partial<grpc.ServiceError>;
   if (typeof err?.code === "number") {
     const name = grpc.status[err.code] ?? String(err.code);
-    return `${name}: ${(err.details ?? "").split("\n")[0]}`;
+    // grpc-js appends an empty "Resolution note:" to connection errors; drop it.
+    const details = (err.details ?? "").split("\n")[0]!.replace(/\s*Resolution note:\s*$/, "");
+    return `${name}: ${details}`;
   }
   const text = e instanceof Error ? e.message : String(e);
   return text.split("\n")[0] ?? text;
