@@ -86,7 +86,7 @@ export async function runDaemon(io: DaemonIo): Promise<void> {
         return done();
       }
       stopping = true;
-      log.info({ signal }, "leaving the overlay");
+      log.info({ signal }, "shutting down: graceful leave");
       void shutdown(node, log, io.bounds ?? { leaveMs: LEAVE_BOUND_MS, closeMs: CLOSE_BOUND_MS }).then((code) => {
         io.exit(code);
         done();
@@ -108,7 +108,7 @@ async function shutdown(node: DaemonNode, log: Logger, bounds: { leaveMs: number
     log.error({ err: closed === "timeout" ? undefined : closed, boundMs: bounds.closeMs }, `close ${closed === "timeout" ? "timed out" : "failed"}`);
     code = EXIT_FAILURE;
   }
-  if (code === EXIT_OK) log.info("left the overlay; exiting");
+  log.info({ code }, "exiting");
   return code;
 }
 
