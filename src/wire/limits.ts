@@ -3,7 +3,8 @@
  * values are generous for real ids, addresses and labels.
  */
 import type { ChannelOptions } from "@grpc/grpc-js";
-import { maxShuffleEntries, type ProtocolConfig } from "../protocol/index.js";
+// config.js, not index.js: the codec needs the limits, not the state machine.
+import { maxShuffleEntries, type ProtocolConfig } from "../protocol/config.js";
 
 /** Version of the overlay protocol in our handshakes (Handshake.protocol_version). */
 export const PROTOCOL_VERSION = 1;

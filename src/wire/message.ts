@@ -5,7 +5,8 @@ import {
   OverlayMessageSchema,
   type OverlayMessage,
 } from "../../gen/hyparview/v1/overlay_pb.js";
-import { maxShuffleEntries, type Message, type NeighborPriority, type PeerRecord, type ProtocolConfig } from "../protocol/index.js";
+import { maxShuffleEntries, type ProtocolConfig } from "../protocol/config.js";
+import type { Message, NeighborPriority, PeerRecord } from "../protocol/index.js";
 import { WireError } from "./errors.js";
 import { decodePeer, encodePeer, toSafeNumber, toUint64 } from "./peer.js";
 

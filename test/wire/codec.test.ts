@@ -1,7 +1,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ConnectRequestSchema, type OverlayMessage } from "../../gen/hyparview/v1/overlay_pb.js";
-import { resolveConfig, type Message, type PeerRecord } from "../../src/protocol/index.js";
+import { resolveConfig } from "../../src/protocol/config.js";
+import type { Message, PeerRecord } from "../../src/protocol/index.js";
 import {
   decodeFrame,
   decodeMessage,

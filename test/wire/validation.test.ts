@@ -4,7 +4,8 @@ import {
   NeighborPriority,
   OverlayMessageSchema,
 } from "../../gen/hyparview/v1/overlay_pb.js";
-import { resolveConfig, type PeerRecord } from "../../src/protocol/index.js";
+import { resolveConfig } from "../../src/protocol/config.js";
+import type { PeerRecord } from "../../src/protocol/index.js";
 import {
   checkPeer,
   checkSize,
