@@ -180,6 +180,17 @@ export class Transport {
     return { links: this.links.size, activeLinks: active, queued, ...this.c };
   }
 
+  /** One line per link, for diagnostics and tests. */
+  linkInfo(): { peerId: string | undefined; dialled: boolean; state: string; active: boolean; queued: number }[] {
+    return [...this.links].map((l) => ({
+      peerId: l.peerId,
+      dialled: l.dialled,
+      state: l.state,
+      active: l.active,
+      queued: l.queue.length,
+    }));
+  }
+
   // ---- effects ------------------------------------------------------------------------------
 
   /** The core put `peer` in its active view: keep a long-lived link to it. */

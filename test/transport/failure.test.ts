@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { TIMING, closeAll, holdsFor, startNode, waitFor } from "./harness.js";
+import { startRawPeer, type RawPeer } from "./rawpeer.js";
+
+const raws: RawPeer[] = [];
+afterEach(async () => {
+  await closeAll();
+  await Promise.all(raws.splice(0).map((r) => r.close()));
+});
+
+describe("transport failure detection", () => {
+  it("keeps an idle active link alive with heartbeats well past the failure timeout", async () => {
+    const a = await startNode("a");
+    const b = await startNode("b");
+    b.react = (e) => {
+      if (e.type === "linkUp") b.t.apply({ type: "connect", peer: e.peer });
+    };
+    a.t.apply({ type: "connect", peer: b.self });
+    await waitFor(() => b.t.stats().activeLinks === 1, "link active on both sides");
+    // The property itself is about time: nothing may be reported for 2x the failure timeout.
+    await holdsFor(() => a.of("linkLost").length === 0 && b.of("linkLost").length === 0, "no linkLost", 2 * TIMING.failureTimeoutMs);
+    expect(a.t.stats().heartbeatsSent).toBeGreaterThan(3);
+    expect(b.t.stats().heartbeatsSent).toBeGreaterThan(3);
+    expect(a.messages()).toEqual([]); // heartbeats never reach the handlers
+  });
+
+  it("reports a peer that handshakes and then hangs as lost after the failure timeout", async () => {
+    const hung = await startRawPeer("hung", "handshake");
+    raws.push(hung);
+    const a = await startNode("a");
+    a.t.apply({ type: "connect", peer: hung.self });
+    await waitFor(() => a.of("linkUp").length === 1, "handshake with the hung peer");
+    const up = Date.now();
+    await waitFor(() => a.of("linkLost").length === 1, "linkLost", 3 * TIMING.failureTimeoutMs);
+    const after = Date.now() - up;
+    expect(after).toBeGreaterThanOrEqual(TIMING.failureTimeoutMs - 20);
+    expect(after).toBeLessThan(TIMING.failureTimeoutMs + 400);
+    expect(a.of("linkLost")[0]!.peerId).toBe("hung");
+    expect(a.t.stats()).toMatchObject({ heartbeatTimeouts: 1, links: 0 });
+  });
+
+  it("treats a queue over queueLimit as a failed peer (the paper's rule for slow nodes)", async () => {
+    const silent = await startRawPeer("slow", "silent"); // never answers the handshake: nothing flushes
+    raws.push(silent);
+    const a = await startNode("a", { queueLimit: 4 });
+    a.t.apply({ type: "connect", peer: silent.self });
+    for (let i = 0; i < 4; i++) a.t.apply({ type: "send", to: silent.self, message: { kind: "join", requestId: i } });
+    expect(a.t.stats().queued).toBe(4);
+    a.t.apply({ type: "send", to: silent.self, message: { kind: "join", requestId: 4 } });
+    expect(a.of("linkLost")).toEqual([]); // never from inside apply()
+    await waitFor(() => a.of("linkLost").length === 1, "linkLost after overflow", 200);
+    expect(a.t.stats()).toMatchObject({ queueOverflows: 1, links: 0, queued: 0 });
+  });
+
+  it("gives up a dial whose handshake never comes back after exchangeTimeoutMs", async () => {
+    const silent = await startRawPeer("mute", "silent");
+    raws.push(silent);
+    const a = await startNode("a");
+    const t0 = Date.now();
+    a.t.apply({ type: "send", to: silent.self, message: { kind: "join", requestId: 1 } });
+    await waitFor(() => a.of("linkLost").length === 1, "linkLost", 3 * TIMING.exchangeTimeoutMs);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(TIMING.exchangeTimeoutMs - 20);
+    expect(a.t.stats().dialFailures).toBe(1);
+  });
+
+  it("closes an inbound link that was never made active after exchangeTimeoutMs idle, reporting nothing", async () => {
+    const a = await startNode("a");
+    const b = await startNode("b");
+    // a keeps the link active (heartbeats flow) but b's core never connects: b idles it out,
+    // and a, whose active link ended, reports it lost.
+    a.t.apply({ type: "connect", peer: b.self });
+    await waitFor(() => b.of("linkUp").length === 1, "b sees a");
+    await waitFor(() => b.t.stats().links === 0, "b closed the idle inbound link", 3 * TIMING.exchangeTimeoutMs);
+    expect(b.of("linkLost")).toEqual([]);
+    await waitFor(() => a.of("linkLost").length === 1, "a reports its one-sided active link lost");
+  });
+});
