@@ -150,10 +150,21 @@ export class Net {
   readonly nodes = new Map<string, Node>();
   readonly queue: { from: PeerRecord; to: string; message: Message }[] = [];
   now = 0;
+  /** When set, a message to a core that is not (or no longer) in the network comes back to its
+   * sender as `linkLost`, as a transport reports an undeliverable message. Off: silently lost. */
+  failUndeliverable = false;
 
   add(node: Node): Node {
     this.nodes.set(node.id, node);
     return node;
+  }
+
+  /** Stops `id` without a word; every core with it in its active view sees the link break. */
+  crash(id: string): void {
+    this.nodes.delete(id);
+    for (const n of this.nodes.values()) {
+      if (n.core.activeEntries().some((e) => e.peer.id === id)) this.step(n.id, { type: "linkLost", peerId: id });
+    }
   }
 
   node(id: string): Node {
@@ -192,6 +203,9 @@ export class Net {
         continue;
       }
       if (this.nodes.has(m.to)) this.step(m.to, { type: "message", from: m.from, message: m.message });
+      else if (this.failUndeliverable && this.nodes.get(m.from.id)?.self === m.from) {
+        this.step(m.from.id, { type: "linkLost", peerId: m.to });
+      }
       delivered++;
     }
     this.queue.push(...held);
