@@ -52,6 +52,26 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => T
   }
 }
 
+/**
+ * Whether the overlay formed by `views` (node -> its active view, as watchers report it) is
+ * settled: every view names only live members, views are symmetric, and no link can be added,
+ * because of any two members that are not neighbours at least one has a full active view
+ * (`activeSize`). Every view full is not always reachable: HyParView accepts a low-priority
+ * NEIGHBOR only into a free slot, so with 7 nodes x 5 slots (odd) one node stays one short.
+ */
+export function overlaySettled(views: ReadonlyMap<string, ReadonlyMap<string, unknown>>, members: readonly string[], activeSize: number): boolean {
+  const full = Math.min(activeSize, members.length - 1);
+  const view = (id: string) => views.get(id) ?? new Map<string, unknown>();
+  for (const a of members) {
+    for (const b of view(a).keys()) if (!members.includes(b) || !view(b).has(a)) return false;
+  }
+  for (const a of members) {
+    if (view(a).size >= full) continue;
+    for (const b of members) if (b !== a && !view(a).has(b) && view(b).size < full) return false;
+  }
+  return true;
+}
+
 export interface PeerJson {
   readonly id: string;
   readonly address: string;
