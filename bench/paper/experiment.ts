@@ -1,0 +1,292 @@
+/**
+ * The paper's evaluation (§5) with the production core in the simulator: nodes join one by one
+ * through a single contact, membership cycles stabilise the overlay, a fraction of the nodes fails
+ * at once, and broadcasts flooded over the active views measure reliability while the failures
+ * are detected (by the failed sends themselves) and repaired.
+ */
+import { SeededRng, randomInt, type ProtocolConfig } from "../../src/protocol/index.js";
+import { Simulation } from "../../src/sim/index.js";
+import { Flooder } from "./flood.js";
+import { directedCsr, undirected } from "./graph.js";
+import {
+  averageShortestPath,
+  clusteringCoefficient,
+  connectedComponents,
+  histogramMode,
+  inDegreeHistogram,
+  sampleAlive,
+  type Components,
+  type PathStats,
+} from "./metrics.js";
+import { deepCopy } from "./snapshot.js";
+import { ActiveViews } from "./views.js";
+
+/**
+ * Which reading of the protocol runs.
+ * - "paper": the paper's model. A failed active peer is forgotten, a passive peer that cannot be
+ *   reached is dropped at the first attempt (keepFailedAsPassive false, passiveMaxFailures 1,
+ *   passiveRetentionMs 0), and a membership cycle is a shuffle only.
+ * - "ours": the daemon's defaults. Failed peers are kept as last-resort passive candidates and
+ *   dropped after repeated failures over time; each cycle also runs maintenance (repair of a short
+ *   active view, request expiry).
+ * Both detect failures only when a send fails, as the paper does.
+ */
+export type Model = "paper" | "ours";
+
+export const MODEL_PROTOCOL: Record<Model, Partial<ProtocolConfig>> = {
+  paper: { keepFailedAsPassive: false, passiveMaxFailures: 1, passiveRetentionMs: 0 },
+  ours: {},
+};
+
+export interface ExperimentOptions {
+  readonly nodes: number;
+  readonly seed: number;
+  readonly model: Model;
+  /** Membership cycles before the failures. Paper: 50. */
+  readonly cycles: number;
+  /** One-way message latency, ms (fixed). */
+  readonly latencyMs: number;
+}
+
+/** The stabilised overlay: a simulation plus the views the flood reads, copied once per run. */
+export class Overlay {
+  private constructor(
+    readonly sim: Simulation,
+    readonly views: ActiveViews,
+    /** The box the simulator's hooks write through. Copies of the simulation share the hook
+     * functions, hence this box: `use` points it at the overlay that runs. */
+    private readonly box: { views: ActiveViews },
+    readonly buildMs: number,
+  ) {}
+
+  /** Joins every node one by one through node 0, then runs the membership cycles. */
+  static build(o: ExperimentOptions, log: (line: string) => void = () => {}): Overlay {
+    const t0 = performance.now();
+    const box = { views: new ActiveViews(0, 0) };
+    const index = (id: string) => Number.parseInt(id.slice(1), 10);
+    const sim = new Simulation({
+      seed: o.seed,
+      nodes: o.nodes,
+      latency: o.latencyMs,
+      timers: false,
+      detectCrashes: false,
+      protocol: MODEL_PROTOCOL[o.model],
+      hooks: {
+        peerUp: (i, p) => box.views.add(i, index(p.id)),
+        peerDown: (i, p) => box.views.remove(i, index(p.id)),
+      },
+    });
+    box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
+    sim.joinAll();
+    log(`joined ${o.nodes} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (let c = 0; c < o.cycles; c++) cycle(sim, o.model);
+    const ms = performance.now() - t0;
+    log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s`);
+    return new Overlay(sim, box.views, box, ms);
+  }
+
+  /** An independent copy of this overlay (every core, the queue, the links, the views). */
+  copy(): Overlay {
+    return new Overlay(deepCopy(this.sim), this.views.clone(), this.box, this.buildMs);
+  }
+
+  /** Makes the (shared) hooks write to this overlay's views. Call before running it. */
+  use(): this {
+    this.box.views = this.views;
+    return this;
+  }
+}
+
+/** One membership cycle: every node shuffles once (and runs maintenance in "ours"), with the
+ * nodes' timers spread over the cycle as independent real timers would be. */
+export function cycle(sim: Simulation, model: Model): void {
+  sim.cycle({ maintenance: model === "ours", spreadMs: sim.config.shuffleIntervalMs });
+}
+
+/** Table 1 and Fig. 5: the shape of the overlay. */
+export interface OverlayMetrics {
+  readonly clustering: number;
+  readonly path: PathStats;
+  readonly components: Components;
+  /** hist[d] = alive nodes held by d active views. */
+  readonly inDegree: Int32Array;
+  readonly inDegreeMode: number;
+  /** Over `broadcasts` floods in the overlay as it is: mean and largest of the per-broadcast
+   * maximum hop count, and mean reliability. */
+  readonly maxHopsMean: number;
+  readonly maxHopsMax: number;
+  readonly reliability: number;
+  readonly broadcasts: number;
+}
+
+export function measureOverlay(ov: Overlay, alive: Uint8Array, pathSources: number, broadcasts: number, rng: SeededRng): OverlayMetrics {
+  const width = ov.sim.config.activeViewSize;
+  const dir = directedCsr(ov.views, alive, width);
+  const und = undirected(dir);
+  const inDegree = inDegreeHistogram(dir, alive);
+  const path = averageShortestPath(und, alive, sampleAlive(alive, pathSources, rng));
+  const flooder = new Flooder(ov.sim.size, width);
+  const aliveList = sampleAlive(alive, Infinity, rng);
+  let hopsSum = 0;
+  let hopsMax = 0;
+  let relSum = 0;
+  for (let b = 0; b < broadcasts; b++) {
+    const r = flooder.flood(ov.views, alive, aliveList[randomInt(rng, aliveList.length)]!);
+    hopsSum += r.maxHops;
+    if (r.maxHops > hopsMax) hopsMax = r.maxHops;
+    relSum += r.delivered / aliveList.length;
+  }
+  return {
+    clustering: clusteringCoefficient(und, alive).mean,
+    path,
+    components: connectedComponents(und, alive),
+    inDegree,
+    inDegreeMode: histogramMode(inDegree),
+    maxHopsMean: broadcasts === 0 ? 0 : hopsSum / broadcasts,
+    maxHopsMax: hopsMax,
+    reliability: broadcasts === 0 ? 1 : relSum / broadcasts,
+    broadcasts,
+  };
+}
+
+/** Crashes `fraction` of the nodes, chosen uniformly at random, silently (noticed only when a
+ * send to them fails). Returns the alive mask. */
+export function failNodes(ov: Overlay, fraction: number, rng: SeededRng): Uint8Array {
+  const n = ov.sim.size;
+  const alive = new Uint8Array(n).fill(1);
+  const all = sampleAlive(alive, Math.round(fraction * n), rng);
+  for (const i of all) alive[i] = 0;
+  ov.sim.crash(all, { detect: false });
+  return alive;
+}
+
+/** Broadcast state for one failure run: reused scratch, counters. */
+export class Broadcaster {
+  private readonly flooder: Flooder;
+  private readonly aliveList: Int32Array;
+  get aliveCount(): number {
+    return this.aliveList.length;
+  }
+
+  /** Broadcast copies sent (flood traffic, not protocol traffic). */
+  copies = 0;
+  detections = 0;
+
+  constructor(
+    private readonly ov: Overlay,
+    private readonly alive: Uint8Array,
+    private readonly rng: SeededRng,
+  ) {
+    this.flooder = new Flooder(ov.sim.size, ov.sim.config.activeViewSize);
+    this.aliveList = sampleAlive(alive, Infinity, rng);
+  }
+
+  /** One broadcast from a random correct node; then every failed send is reported to its sender's
+   * core as `linkLost` and the network runs until quiet (repair between messages). Returns the
+   * fraction of correct nodes that delivered it. */
+  broadcast(): number {
+    const src = this.aliveList[randomInt(this.rng, this.aliveList.length)]!;
+    const r = this.flooder.flood(this.ov.views, this.alive, src);
+    this.copies += r.messages;
+    this.detections += r.detections;
+    const d = this.flooder.detected;
+    const sim = this.ov.sim;
+    for (let k = 0; k < r.detections; k++) {
+      sim.inject(d[2 * k]!, { type: "linkLost", peerId: sim.record(d[2 * k + 1]!).id });
+    }
+    if (r.detections > 0) sim.runUntilQuiet();
+    return r.delivered / this.aliveList.length;
+  }
+}
+
+/** Fig. 2 and Fig. 3: reliability of each of `broadcasts` messages after the failure. */
+export interface FailureRun {
+  readonly failed: number;
+  readonly reliability: Float64Array;
+  readonly mean: number;
+  /** Components among correct nodes right after the failure and after the broadcasts. */
+  readonly componentsBefore: Components;
+  readonly componentsAfter: Components;
+  readonly copies: number;
+  readonly detections: number;
+  /** Protocol messages the simulator delivered in this copy, its build included. */
+  readonly protocolMessages: number;
+  readonly ms: number;
+}
+
+export function runFailure(base: Overlay, fraction: number, broadcasts: number, seed: number): FailureRun {
+  const t0 = performance.now();
+  const ov = base.copy().use();
+  const rng = new SeededRng(seed);
+  const alive = failNodes(ov, fraction, rng);
+  const width = ov.sim.config.activeViewSize;
+  const comps = () => connectedComponents(undirected(directedCsr(ov.views, alive, width)), alive);
+  const componentsBefore = comps();
+  const b = new Broadcaster(ov, alive, rng);
+  const reliability = new Float64Array(broadcasts);
+  let sum = 0;
+  for (let m = 0; m < broadcasts; m++) {
+    reliability[m] = b.broadcast();
+    sum += reliability[m]!;
+  }
+  return {
+    failed: fraction,
+    reliability,
+    mean: broadcasts === 0 ? 0 : sum / broadcasts,
+    componentsBefore,
+    componentsAfter: comps(),
+    copies: b.copies,
+    detections: b.detections,
+    protocolMessages: ov.sim.stats.messagesDelivered,
+    ms: performance.now() - t0,
+  };
+}
+
+/** Fig. 4: cycles until a cycle's broadcasts are as reliable as before the failure. */
+export interface HealingRun {
+  readonly failed: number;
+  /** Number of the first cycle (1 = the cycle in which the nodes fail) whose `perCycle`
+   * broadcasts deliver on average at least `baseline`; -1 if none within `maxCycles`. */
+  readonly cycles: number;
+  /** Average reliability of each cycle's broadcasts. */
+  readonly perCycle: number[];
+  readonly copies: number;
+  /** Protocol messages the simulator delivered in this copy, its build included. */
+  readonly protocolMessages: number;
+  readonly ms: number;
+}
+
+export function runHealing(
+  base: Overlay,
+  model: Model,
+  fraction: number,
+  baseline: number,
+  perCycle: number,
+  maxCycles: number,
+  seed: number,
+): HealingRun {
+  const t0 = performance.now();
+  const ov = base.copy().use();
+  const rng = new SeededRng(seed);
+  const alive = failNodes(ov, fraction, rng);
+  const b = new Broadcaster(ov, alive, rng);
+  const per: number[] = [];
+  let healed = -1;
+  for (let c = 1; c <= maxCycles && healed < 0; c++) {
+    let sum = 0;
+    for (let m = 0; m < perCycle; m++) sum += b.broadcast();
+    const avg = sum / perCycle;
+    per.push(avg);
+    // Reliabilities are ratios of integer counts: compare with a tolerance of half a node.
+    if (avg >= baseline - 0.5 / b.aliveCount) healed = c;
+    else cycle(ov.sim, model);
+  }
+  return {
+    failed: fraction,
+    cycles: healed,
+    perCycle: per,
+    copies: b.copies,
+    protocolMessages: ov.sim.stats.messagesDelivered,
+    ms: performance.now() - t0,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:paper`: the HyParView paper's evaluation (§5) rerun with the production core in
+ * the simulator, printed beside the published numbers.
+ *
+ *   --nodes N          nodes (default 10000)
+ *   --seed S           seed of the whole run (default 1)
+ *   --failures LIST    failure rates in percent, comma-separated (default 10,20,...,90,95)
+ *   --broadcasts B     broadcasts after each failure (default 1000)
+ *   --model M          paper | ours | both (default both)
+ *   --cycles C         membership cycles before the failures (default 50)
+ *   --path-sources K   BFS sources for the average shortest path (default 1000)
+ *   --healing-cycles H cycles given to heal in Fig. 4, 0 to skip it (default 10)
+ *   --json             one machine-readable object on stdout (progress still on stderr)
+ */
+import { parseArgs } from "node:util";
+import { formatReport, type Header } from "./report.js";
+import { runModel, type ModelResult } from "./run.js";
+import type { Model } from "./experiment.js";
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "10000" },
+    seed: { type: "string", default: "1" },
+    failures: { type: "string", default: "10,20,30,40,50,60,70,80,90,95" },
+    broadcasts: { type: "string", default: "1000" },
+    model: { type: "string", default: "both" },
+    cycles: { type: "string", default: "50" },
+    "path-sources": { type: "string", default: "1000" },
+    "healing-cycles": { type: "string", default: "10" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+
+function usage(message: string): never {
+  process.stderr.write(`bench:paper: ${message}\n`);
+  process.exit(2);
+}
+
+function int(name: string, text: string, min: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min) usage(`--${name} must be an integer >= ${min}, got "${text}"`);
+  return v;
+}
+
+if (values.help) {
+  process.stdout.write(
+    "usage: npm run bench:paper -- [--nodes N] [--seed S] [--failures 10,50,95] [--broadcasts B]\n" +
+      "       [--model paper|ours|both] [--cycles C] [--path-sources K] [--healing-cycles H] [--json]\n",
+  );
+  process.exit(0);
+}
+
+const nodes = int("nodes", values.nodes, 2);
+const seed = int("seed", values.seed, 0);
+const broadcasts = int("broadcasts", values.broadcasts, 0);
+const cycles = int("cycles", values.cycles, 0);
+const pathSources = int("path-sources", values["path-sources"], 1);
+const healingMaxCycles = int("healing-cycles", values["healing-cycles"], 0);
+const failures = values.failures
+  .split(",")
+  .filter((x) => x.trim() !== "")
+  .map((x) => {
+    const p = Number(x);
+    if (!(p > 0 && p < 100)) usage(`--failures: each rate must be a percentage in (0, 100), got "${x}"`);
+    return p / 100;
+  });
+const models: Model[] =
+  values.model === "both" ? ["paper", "ours"] : values.model === "paper" || values.model === "ours" ? [values.model] : usage(`--model must be paper, ours or both, got "${values.model}"`);
+
+const header: Header = { nodes, seed, cycles, broadcasts, pathSources, stableBroadcasts: 100, healingPerCycle: 10 };
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const t0 = performance.now();
+const results: ModelResult[] = [];
+for (const model of models) {
+  results.push(
+    runModel(
+      {
+        nodes,
+        seed,
+        model,
+        cycles,
+        failures,
+        broadcasts,
+        pathSources,
+        stableBroadcasts: header.stableBroadcasts,
+        healingPerCycle: header.healingPerCycle,
+        healingMaxCycles,
+        latencyMs: 10,
+      },
+      log,
+    ),
+  );
+}
+const perf = {
+  wallMs: performance.now() - t0,
+  peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  protocolMessages: results.reduce((a, r) => a + r.protocolMessages, 0),
+  broadcastCopies: results.reduce((a, r) => a + r.broadcastCopies, 0),
+};
+if (values.json) process.stdout.write(`${JSON.stringify({ header, results, perf })}\n`);
+else process.stdout.write(`${formatReport(header, results, perf)}\n`);

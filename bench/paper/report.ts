@@ -1,0 +1,153 @@
+/**
+ * Prints the paper's tables and figures as text tables: the paper's published numbers beside ours,
+ * one column per model.
+ */
+import type { ModelResult } from "./run.js";
+
+/** The published results (Leitão, Pereira, Rodrigues, DSN 2007 / TR-07-13, §5). */
+export const PAPER = {
+  clustering: "0.00092",
+  averageShortestPath: "6.38542",
+  maxHops: "9.0",
+  /** Fig. 2 as the paper states it: almost unaffected below 90 % failed, about 90 % at 95 %. */
+  reliability: (failedPercent: number) => (failedPercent < 90 ? "~100" : failedPercent >= 95 ? "~90" : "-"),
+  /** Fig. 4. */
+  healing: (failedPercent: number) => (failedPercent < 80 ? "1-2" : "more"),
+  inDegree: "almost all 5",
+} as const;
+
+export interface Header {
+  readonly nodes: number;
+  readonly seed: number;
+  readonly cycles: number;
+  readonly broadcasts: number;
+  readonly pathSources: number;
+  readonly stableBroadcasts: number;
+  readonly healingPerCycle: number;
+}
+
+export interface Perf {
+  readonly wallMs: number;
+  readonly peakRssBytes: number;
+  readonly protocolMessages: number;
+  readonly broadcastCopies: number;
+}
+
+const pct = (x: number, digits = 2) => (100 * x).toFixed(digits);
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("   "))
+    .join("\n");
+}
+
+export function formatReport(h: Header, results: readonly ModelResult[], perf: Perf): string {
+  const out: string[] = [];
+  const models = results.map((r) => r.model);
+  out.push(
+    `HyParView, the paper's evaluation (§5) with the production core: ${h.nodes.toLocaleString("en")} nodes, seed ${h.seed}`,
+    `join one by one through one contact, ${h.cycles} cycles, failures detected only by failed sends; models: ${models.join(", ")}`,
+    `("paper": failed peers dropped at once, cycle = shuffle; "ours": the daemon's defaults, cycle = maintenance + shuffle)`,
+    "",
+  );
+
+  out.push(`Table 1: the overlay after ${h.cycles} cycles`);
+  out.push(
+    table([
+      ["", "paper", ...models],
+      ["clustering coefficient", PAPER.clustering, ...results.map((r) => r.stable.clustering.toFixed(5))],
+      [
+        `average shortest path (BFS from ${Math.min(h.pathSources, h.nodes)} sources)`,
+        PAPER.averageShortestPath,
+        ...results.map((r) => r.stable.path.mean.toFixed(5)),
+      ],
+      [
+        `maximum hops to delivery (mean of ${h.stableBroadcasts} broadcasts)`,
+        PAPER.maxHops,
+        ...results.map((r) => r.stable.maxHopsMean.toFixed(2)),
+      ],
+      ["  largest of them", "", ...results.map((r) => String(r.stable.maxHopsMax))],
+      ["connected components", "", ...results.map((r) => String(r.stable.components.count))],
+      ["reliability before failures (%)", "100", ...results.map((r) => pct(r.stable.reliability, 3))],
+    ]),
+    "",
+  );
+
+  out.push("Fig. 5: in-degree distribution (nodes holding each node in their active view)");
+  const maxDeg = Math.max(...results.map((r) => r.stable.inDegree.length - 1));
+  const degRows: string[][] = [["in-degree", ...models.map((m) => `${m} nodes`), ...models.map((m) => `${m} %`)]];
+  for (let d = 0; d <= maxDeg; d++) {
+    const counts = results.map((r) => r.stable.inDegree[d] ?? 0);
+    if (counts.every((c) => c === 0)) continue;
+    degRows.push([String(d), ...counts.map(String), ...counts.map((c) => pct(c / h.nodes))]);
+  }
+  out.push(table(degRows), `paper: ${PAPER.inDegree}`, "");
+
+  const rates = results[0]?.failures.map((f) => f.failedPercent) ?? [];
+  if (rates.length > 0) {
+    out.push(`Fig. 2: reliability after the failure (mean over ${h.broadcasts} broadcasts, % of correct nodes)`);
+    out.push(
+      table([
+        ["failed %", "paper", ...models],
+        ...rates.map((p, k) => [String(p), PAPER.reliability(p), ...results.map((r) => pct(r.failures[k]!.meanReliability))]),
+      ]),
+      "",
+    );
+
+    const picks = [1, 2, 3, 5, 10, 20, 50, 100, h.broadcasts].filter((x, i, a) => x <= h.broadcasts && a.indexOf(x) === i);
+    for (const r of results) {
+      out.push(`Fig. 3 (${r.model}): reliability of broadcast #k after the failure (%); "steady from" = first broadcast from which all are at least as good as the last`);
+      out.push(
+        table([
+          ["failed %", ...picks.map((k) => `#${k}`), "steady from", "components after failure", "after broadcasts"],
+          ...r.failures.map((f) => [
+            String(f.failedPercent),
+            ...picks.map((k) => pct(f.reliability[k - 1]!, 1)),
+            String(f.fullFrom),
+            `${f.componentsBefore.count} (${f.componentsBefore.isolated} isolated)`,
+            `${f.componentsAfter.count} (${f.componentsAfter.isolated} isolated)`,
+          ]),
+        ]),
+        "paper: recovers almost immediately, message by message",
+        "",
+      );
+    }
+  }
+
+  if (results.some((r) => r.healing.length > 0)) {
+    out.push(
+      `Fig. 4: healing time, in cycles (${h.healingPerCycle} broadcasts per cycle; the cycle of the failure is cycle 1;`,
+      `healed = the cycle's broadcasts are on average as reliable as before the failure; -1 = not within the limit)`,
+    );
+    out.push(
+      table([
+        ["failed %", "paper", ...models, ...models.map((m) => `${m}: reliability per cycle (%)`)],
+        ...rates.map((p, k) => [
+          String(p),
+          PAPER.healing(p),
+          ...results.map((r) => String(r.healing[k]?.cycles ?? "")),
+          ...results.map((r) => (r.healing[k]?.perCycle ?? []).map((x) => pct(x, 1)).join(" ")),
+        ]),
+      ]),
+      "",
+    );
+  }
+
+  out.push("Performance");
+  const s = perf.wallMs / 1000;
+  out.push(
+    table([
+      ["wall time", `${s.toFixed(1)} s`],
+      ...results.map((r) => [`  ${r.model}: build (join + cycles)`, `${(r.buildMs / 1000).toFixed(1)} s`]),
+      ...results.map((r) => [`  ${r.model}: whole run`, `${(r.wallMs / 1000).toFixed(1)} s`]),
+      ["peak memory (max RSS)", `${(perf.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],
+      ["protocol messages delivered", perf.protocolMessages.toLocaleString("en")],
+      ["  per second of wall time", Math.round(perf.protocolMessages / s).toLocaleString("en")],
+      ["broadcast copies sent", perf.broadcastCopies.toLocaleString("en")],
+      ["  per second of wall time", Math.round(perf.broadcastCopies / s).toLocaleString("en")],
+    ]),
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,129 @@
+/**
+ * One full run of the paper's evaluation for one model: build and stabilise the overlay, measure
+ * it (Table 1, Fig. 5), then per failure rate the broadcasts (Fig. 2, Fig. 3) and the healing
+ * (Fig. 4), each from its own copy of the stabilised overlay. Returns plain data for the report.
+ */
+import { SeededRng } from "../../src/protocol/index.js";
+import {
+  MODEL_PROTOCOL,
+  Overlay,
+  measureOverlay,
+  runFailure,
+  runHealing,
+  type Model,
+  type OverlayMetrics,
+} from "./experiment.js";
+import type { Components, PathStats } from "./metrics.js";
+
+export interface RunOptions {
+  readonly nodes: number;
+  readonly seed: number;
+  readonly model: Model;
+  readonly cycles: number;
+  /** Failure rates, as fractions in (0, 1). */
+  readonly failures: readonly number[];
+  readonly broadcasts: number;
+  /** BFS sources for the average shortest path. */
+  readonly pathSources: number;
+  /** Broadcasts in the stable overlay (maximum hops, pre-failure reliability). */
+  readonly stableBroadcasts: number;
+  /** Fig. 4: broadcasts per cycle, and the cycles given to heal. 0 cycles skips Fig. 4. */
+  readonly healingPerCycle: number;
+  readonly healingMaxCycles: number;
+  readonly latencyMs: number;
+}
+
+export interface FailureSummary {
+  readonly failedPercent: number;
+  readonly meanReliability: number;
+  /** Reliability of each broadcast, in order (Fig. 3). */
+  readonly reliability: number[];
+  /** First broadcast (1-based) from which every later one is at least as reliable as the last
+   * one: how many messages recovery took (Fig. 3). -1 with no broadcasts. */
+  readonly fullFrom: number;
+  readonly componentsBefore: Components;
+  readonly componentsAfter: Components;
+  readonly broadcastCopies: number;
+  readonly detections: number;
+  readonly ms: number;
+}
+
+export interface HealingSummary {
+  readonly failedPercent: number;
+  readonly cycles: number;
+  readonly perCycle: number[];
+  readonly ms: number;
+}
+
+export interface ModelResult {
+  readonly model: Model;
+  readonly protocol: Record<string, unknown>;
+  readonly buildMs: number;
+  readonly stable: Omit<OverlayMetrics, "inDegree" | "path"> & { inDegree: number[]; path: PathStats };
+  readonly failures: FailureSummary[];
+  readonly healing: HealingSummary[];
+  /** Protocol messages the simulator delivered, over all copies of the overlay. */
+  readonly protocolMessages: number;
+  readonly broadcastCopies: number;
+  readonly wallMs: number;
+}
+
+export function runModel(o: RunOptions, log: (line: string) => void): ModelResult {
+  const t0 = performance.now();
+  log(`[${o.model}] building ${o.nodes} nodes (join one by one, then ${o.cycles} cycles)`);
+  const base = Overlay.build({ nodes: o.nodes, seed: o.seed, model: o.model, cycles: o.cycles, latencyMs: o.latencyMs }, log);
+  let protocolMessages = base.sim.stats.messagesDelivered;
+  const afterBuild = protocolMessages;
+  const all = new Uint8Array(o.nodes).fill(1);
+  const m = measureOverlay(base, all, o.pathSources, o.stableBroadcasts, new SeededRng(o.seed + 1));
+  log(`[${o.model}] stable overlay measured at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  let broadcastCopies = 0;
+  const failures: FailureSummary[] = [];
+  const healing: HealingSummary[] = [];
+  for (const f of o.failures) {
+    const pct = Math.round(f * 1000) / 10;
+    const r = runFailure(base, f, o.broadcasts, o.seed + 1000 + Math.round(f * 1000));
+    failures.push({
+      failedPercent: pct,
+      meanReliability: r.mean,
+      reliability: Array.from(r.reliability),
+      fullFrom: fullFrom(r.reliability),
+      componentsBefore: r.componentsBefore,
+      componentsAfter: r.componentsAfter,
+      broadcastCopies: r.copies,
+      detections: r.detections,
+      ms: r.ms,
+    });
+    broadcastCopies += r.copies;
+    protocolMessages += r.protocolMessages - afterBuild;
+    log(`[${o.model}] ${pct} % failed: reliability ${(100 * r.mean).toFixed(2)} % (${(r.ms / 1000).toFixed(1)} s)`);
+    if (o.healingMaxCycles > 0) {
+      const h = runHealing(base, o.model, f, m.reliability, o.healingPerCycle, o.healingMaxCycles, o.seed + 2000 + Math.round(f * 1000));
+      healing.push({ failedPercent: pct, cycles: h.cycles, perCycle: h.perCycle, ms: h.ms });
+      protocolMessages += h.protocolMessages - afterBuild;
+      broadcastCopies += h.copies;
+      log(`[${o.model}] ${pct} % failed: healed in cycle ${h.cycles} (${(h.ms / 1000).toFixed(1)} s)`);
+    }
+  }
+  return {
+    model: o.model,
+    protocol: { ...MODEL_PROTOCOL[o.model], maintenanceEachCycle: o.model === "ours" },
+    buildMs: base.buildMs,
+    stable: { ...m, inDegree: Array.from(m.inDegree) },
+    failures,
+    healing,
+    protocolMessages,
+    broadcastCopies,
+    wallMs: performance.now() - t0,
+  };
+}
+
+/** 1-based index of the first broadcast from which all later ones are at least as reliable as the
+ * last one. */
+function fullFrom(rel: Float64Array): number {
+  if (rel.length === 0) return -1;
+  const top = rel[rel.length - 1]!;
+  let k = rel.length;
+  while (k > 0 && rel[k - 1]! >= top) k--;
+  return k + 1;
+}
