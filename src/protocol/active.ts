@@ -49,11 +49,15 @@ const REMOVAL: Record<RemovalReason, RemovalRule> = {
  * Adds `peer` to the active view, first dropping a random member if the view is full (§4.2,
  * "even if it has to drop a random node"). `pending` entries wait for the NEIGHBOR reply.
  * Takes the peer out of the passive view; reports it up at once unless pending.
+ * Deviation: when the view holds one of our own pending requests, that request is given up
+ * (DISCONNECT, back to passive) rather than a live link dropped. In the paper a requester holds no
+ * slot before the answer, so a pending request must never cost a confirmed neighbor its link.
  */
 export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requestId: number): void {
   const carried = removePassive(s, peer.id);
   if (s.active.length >= s.config.activeViewSize) {
-    const victim = pickRandomIndex(s.rng, s.active.entries, () => true);
+    let victim = pickRandomIndex(s.rng, s.active.entries, (e) => e.pending);
+    if (victim < 0) victim = pickRandomIndex(s.rng, s.active.entries, () => true);
     if (victim >= 0) removeActive(s, victim, "evicted");
   }
   s.active.push({
@@ -81,9 +85,12 @@ export function confirmActive(s: CoreState, index: number): void {
 export function removeActive(s: CoreState, index: number, reason: RemovalReason): void {
   const e = s.active.removeAt(index);
   if (!e) return;
+  // An answer to a probe sent before this removal predates whatever we just told that peer
+  // (a DISCONNECT, say): it must not bring it back.
+  if (s.probe !== null && s.probe.peerId === e.peer.id) s.probe = null;
   const rule = REMOVAL[reason];
   if (rule.disconnect !== "no") {
-    s.send(e.peer, { kind: "disconnect", leaving: rule.disconnect === "leaving" });
+    s.sendDisconnect(e.peer, rule.disconnect === "leaving");
   }
   if (rule.closeLink) s.out.push({ type: "disconnect", peerId: e.peer.id });
   if (!e.pending) s.out.push({ type: "peerDown", peer: e.peer, reason: rule.down });
@@ -99,8 +106,10 @@ export function removeActive(s: CoreState, index: number, reason: RemovalReason)
     addPassive(s, e.peer, undefined, {
       failures: e.failures,
       firstFailureAt: e.firstFailureAt,
-      // A rejected peer is not asked again before the next maintenance round.
-      lastAttemptAt: reason === "rejected" ? s.now : -Infinity,
+      // Not asked again for a shuffle period: it just rejected us, dropped us, or was dropped
+      // by us; asking straight back would only bounce the same link around, and a short node
+      // would sweep its whole passive view every maintenance round.
+      retryAt: s.now + s.config.shuffleIntervalMs,
     });
   }
 }

@@ -33,8 +33,13 @@ export interface ProtocolConfig {
    * during a partition that drains the other side from every view, so we keep it longer.
    * Default 3. */
   readonly passiveMaxFailures: number;
-  /** ...and only once its first failure is at least this old, ms. Default 60000. */
+  /** ...and only once its first failure is at least this old, ms. Partitions shorter than this
+   * heal by themselves (see probeIntervalMs). Default 300000 (5 minutes). */
   readonly passiveRetentionMs: number;
+  /** While the active view is full, one passive entry that failed before is probed with a
+   * high-priority NEIGHBOR at most this often, ms, so that the halves of a healed partition find
+   * each other (beyond the paper; see probe.ts). 0 disables. Default 10000. */
+  readonly probeIntervalMs: number;
   /** A failed active peer stays in the passive view as a last-resort candidate (tried after the
    * others) so that healed partitions re-merge. The paper drops it (false). Default true. */
   readonly keepFailedAsPassive: boolean;
@@ -56,7 +61,8 @@ export const DEFAULT_PROTOCOL_CONFIG: ProtocolConfig = Object.freeze({
   joinBackoffMinMs: 250,
   joinBackoffMaxMs: 15000,
   passiveMaxFailures: 3,
-  passiveRetentionMs: 60000,
+  passiveRetentionMs: 300000,
+  probeIntervalMs: 10000,
   keepFailedAsPassive: true,
   leftDenyMs: 30000,
 });
@@ -95,6 +101,7 @@ export function resolveConfig(overrides: Partial<ProtocolConfig> = {}): Protocol
   int("passiveMaxFailures", 1);
   int("passiveRetentionMs", 0);
   int("leftDenyMs", 0);
+  int("probeIntervalMs", 0);
   if (c.prwl > c.arwl) throw new ConfigError("prwl", `must be <= arwl (${c.arwl}), got ${c.prwl}`);
   if (c.arwl > 255) throw new ConfigError("arwl", `must be <= 255, got ${c.arwl}`);
   if (c.joinBackoffMaxMs < c.joinBackoffMinMs) {

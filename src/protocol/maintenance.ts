@@ -5,6 +5,7 @@
 import { removeActive, repair } from "./active.js";
 import { joinFailed, sendJoin, shouldRejoin } from "./join.js";
 import { hasFreshPassive } from "./passive.js";
+import { maybeProbe } from "./probe.js";
 import type { CoreState } from "./state.js";
 
 /** Timer `maintenance`: re-arm, expire what went unanswered, repair, rejoin if isolated. */
@@ -18,9 +19,12 @@ export function handleMaintenanceTimer(s: CoreState): void {
   }
   if (s.join !== null && s.now - s.join.sentAt >= timeout) joinFailed(s);
   for (const [id, l] of s.left) if (s.now >= l.until) s.left.delete(id);
+  // Answers older than the request timeout are expired anyway.
+  for (const [id, d] of s.disconnected) if (s.now - d.at > 2 * timeout) s.disconnected.delete(id);
   // §4.3 repairs on failure only; repairing whenever the view is short also heals partitions
   // and bursts of failures without waiting for new joins.
   repair(s);
+  maybeProbe(s);
   maybeRejoin(s);
 }
 
@@ -41,5 +45,6 @@ export function handleLeave(s: CoreState): void {
     s.markPassiveChanged();
   }
   s.join = null;
+  s.probe = null;
   s.status = "left";
 }

@@ -4,6 +4,7 @@
  */
 import { addActive, confirmActive, removeActive, repair } from "./active.js";
 import { onJoinAccepted, joinFailed } from "./join.js";
+import { onProbeReply, probeFailed } from "./probe.js";
 import { recordFailure, removePassive } from "./passive.js";
 import type { CoreState } from "./state.js";
 import type { NeighborPriority, PeerRecord } from "./types.js";
@@ -11,14 +12,17 @@ import type { NeighborPriority, PeerRecord } from "./types.js";
 
 /**
  * NEIGHBOR received (§4.3): always accept high priority (the sender has no active peer; drop a
- * random member if full); accept low priority only with a free slot. The answer carries the
- * request id. A peer that is already a member (crossing requests) is confirmed and accepted.
+ * random member if full); accept low priority only with a free slot. A slot held by one of our
+ * own pending requests counts as free (the paper's requester holds no slot until answered): the
+ * request is given up instead. Otherwise two short nodes, each busy asking full nodes, would
+ * reject each other forever. The answer carries the request id. A peer that is already a member
+ * (crossing requests) is confirmed and accepted.
  */
 export function onNeighbor(s: CoreState, from: PeerRecord, priority: NeighborPriority, requestId: number): void {
   const i = s.active.indexOf(from.id);
   if (i >= 0) {
     confirmActive(s, i);
-  } else if (priority === "high" || s.active.length < s.config.activeViewSize) {
+  } else if (priority === "high" || s.upCount() < s.config.activeViewSize) {
     addActive(s, from, false, 0);
   } else {
     s.send(from, { kind: "neighborReply", requestId, accepted: false });
@@ -33,6 +37,14 @@ export function onNeighbor(s: CoreState, from: PeerRecord, priority: NeighborPri
  * acceptance we no longer want gets a DISCONNECT so the other side does not keep a one-sided link.
  */
 export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: number, accepted: boolean): void {
+  if (accepted && s.predatesDisconnect(from.id, requestId)) {
+    // We dropped that peer after asking it: our DISCONNECT, behind this answer on the link,
+    // undoes the acceptance on its side, so it must not be taken up on ours.
+    s.drop("unexpected-reply", from.id);
+    if (s.join !== null && s.join.requestId === requestId) joinFailed(s);
+    if (s.probe !== null && s.probe.requestId === requestId) s.probe = null;
+    return;
+  }
   const i = s.active.indexOf(from.id);
   const entry = i >= 0 ? s.active.entries[i]! : undefined;
   if (entry && entry.pending && entry.requestId === requestId) {
@@ -50,9 +62,15 @@ export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: numbe
     else joinFailed(s);
     return;
   }
-  if (entry && !entry.pending) return; // already linked: a duplicate answer, harmless
+  if (s.probe !== null && s.probe.requestId === requestId) {
+    onProbeReply(s, from, accepted);
+    return;
+  }
   s.drop("unexpected-reply", from.id);
-  if (accepted) s.send(from, { kind: "disconnect", leaving: false });
+  // Linked or asked again since: the other side holds us already, or will answer the newer
+  // request; a DISCONNECT now would undo that newer link on its side only.
+  if (entry) return;
+  if (accepted) s.sendDisconnect(from, false);
 }
 
 /**
@@ -78,6 +96,7 @@ export function onDisconnect(s: CoreState, from: PeerRecord, leaving: boolean): 
  * repair from the passive view. A failed exchange with a passive peer counts as a failed attempt.
  */
 export function handleLinkLost(s: CoreState, peerId: string): void {
+  if (s.probe !== null && s.probe.peerId === peerId) return probeFailed(s, peerId);
   const i = s.active.indexOf(peerId);
   if (i >= 0) {
     removeActive(s, i, "failed");

@@ -17,7 +17,7 @@ export function addPassive(
   s: CoreState,
   peer: PeerRecord,
   preferEvict?: readonly PeerRecord[],
-  history?: { failures: number; firstFailureAt: number; lastAttemptAt: number },
+  history?: { failures: number; firstFailureAt: number; retryAt: number },
 ): boolean {
   if (peer.id === s.self.id || s.active.indexOf(peer.id) >= 0 || s.isLeft(peer)) return false;
   const known = s.passive.indexOf(peer.id);
@@ -31,7 +31,7 @@ export function addPassive(
   }
   if (s.passive.length >= s.config.passiveViewSize) evictOne(s, preferEvict);
   s.passive.push(
-    history ? passiveEntry(peer, history.failures, history.firstFailureAt, history.lastAttemptAt) : passiveEntry(peer),
+    history ? passiveEntry(peer, history.failures, history.firstFailureAt, history.retryAt) : passiveEntry(peer),
   );
   s.markPassiveChanged();
   return true;
@@ -73,27 +73,28 @@ export function recordFailure(s: CoreState, peer: PeerRecord, failures: number, 
     removePassive(s, peer.id);
     return;
   }
+  // Retried after the maintenance interval, doubling per failure up to 16 intervals.
+  const retryAt = s.now + s.config.maintenanceIntervalMs * 2 ** Math.min(count - 1, 4);
   const i = s.passive.indexOf(peer.id);
   if (i >= 0) {
     const e = s.passive.entries[i]!;
     e.failures = count;
     e.firstFailureAt = first;
-    e.lastAttemptAt = s.now;
+    e.retryAt = retryAt;
   } else {
-    addPassive(s, peer, undefined, { failures: count, firstFailureAt: first, lastAttemptAt: s.now });
+    addPassive(s, peer, undefined, { failures: count, firstFailureAt: first, retryAt });
   }
 }
 
 /**
- * A random passive entry to promote: fresh entries first (never failed, not tried within the
- * last maintenance interval); failed ones only as a last resort, each at most once per interval.
+ * A random passive entry to promote: fresh entries first (never failed), failed ones only as a
+ * last resort; either only once its rest (`retryAt`) is over.
  */
 export function pickCandidate(s: CoreState): number {
-  const retryAfter = s.config.maintenanceIntervalMs;
-  const rested = (e: PassiveEntry) => s.now - e.lastAttemptAt >= retryAfter;
-  const fresh = pickRandomIndex(s.rng, s.passive.entries, (e) => e.failures === 0 && rested(e));
+  const now = s.now;
+  const fresh = pickRandomIndex(s.rng, s.passive.entries, (e) => e.failures === 0 && e.retryAt <= now);
   if (fresh >= 0) return fresh;
-  return pickRandomIndex(s.rng, s.passive.entries, rested);
+  return pickRandomIndex(s.rng, s.passive.entries, (e) => e.retryAt <= now);
 }
 
 /** Whether any passive entry has never failed: if none, an isolated node goes back to its contacts. */

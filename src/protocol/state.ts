@@ -37,6 +37,14 @@ export class CoreState {
   /** Earliest time of the next join attempt after a failure. */
   nextJoinAt = 0;
   readonly sentShuffles: SentShuffle[] = [];
+  /** Our outstanding probe of a last-resort passive entry (see probe.ts), if any. */
+  probe: { requestId: number; peerId: string; sentAt: number } | null = null;
+  /** Earliest time of the next probe. */
+  nextProbeAt = 0;
+  /** Our last DISCONNECT to each peer: a sequence number from the same counter as request ids,
+   * and when. An acceptance of a request older than that DISCONNECT is stale: the peer will
+   * process the DISCONNECT after it, so honouring it would leave a one-sided link. */
+  readonly disconnected = new Map<string, { seq: number; at: number }>();
   /** Peers that left gracefully: id -> incarnation and expiry. Kept out of every view until then,
    * unless a newer incarnation shows up. */
   readonly left = new Map<string, { incarnation: number; until: number }>();
@@ -58,6 +66,19 @@ export class CoreState {
 
   send(to: PeerRecord, message: Message): void {
     this.out.push({ type: "send", to, message });
+  }
+
+  /** Sends DISCONNECT and remembers it (see `disconnected`). */
+  sendDisconnect(to: PeerRecord, leaving: boolean): void {
+    this.send(to, { kind: "disconnect", leaving });
+    this.disconnected.set(to.id, { seq: this.newId(), at: this.now });
+  }
+
+  /** Whether request `requestId` to `peerId` was sent before our last DISCONNECT to it. */
+  predatesDisconnect(peerId: string, requestId: number): boolean {
+    if (this.disconnected.size === 0) return false;
+    const d = this.disconnected.get(peerId);
+    return d !== undefined && requestId < d.seq;
   }
 
   schedule(timer: TimerKind, delayMs: number): void {

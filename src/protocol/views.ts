@@ -27,14 +27,15 @@ export interface PassiveEntry {
   failures: number;
   /** Time of the first of those failures, ms. */
   firstFailureAt: number;
-  /** Time of the last attempt to promote it (failed or rejected), ms; -Infinity if never. */
-  lastAttemptAt: number;
+  /** Not to be asked before this time, ms: after a rejection or a DISCONNECT it rests one
+   * shuffle period; after a failure, a delay that doubles per failure. 0 = at once. */
+  retryAt: number;
 }
 
 /** A passive entry; the one way they are made, so they all share one shape (and the lookups
  * below stay monomorphic, which the simulator's hot paths depend on). */
-export function passiveEntry(peer: PeerRecord, failures = 0, firstFailureAt = 0, lastAttemptAt = -Infinity): PassiveEntry {
-  return { peer, failures, firstFailureAt, lastAttemptAt };
+export function passiveEntry(peer: PeerRecord, failures = 0, firstFailureAt = 0, retryAt = 0): PassiveEntry {
+  return { peer, failures, firstFailureAt, retryAt };
 }
 
 /**
