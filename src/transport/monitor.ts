@@ -20,8 +20,8 @@ export type Due =
   | "hung"
   /** Active link, nothing sent for heartbeatIntervalMs. */
   | "heartbeat"
-  /** A link that is not active saw no protocol message for exchangeTimeoutMs: the exchange is
-   * over, close it. */
+  /** A link that is not active saw no protocol message for its idle limit (idleLimit): the
+   * exchange is over, close it. */
   | "idle"
   /** Same, but it still holds messages it could not write: the peer does not read. */
   | "stuck"
@@ -39,13 +39,24 @@ export function due(link: Link, now: number, t: MonitorTiming): Due {
         if (now - link.lastReceived > t.failureTimeoutMs) return "hung";
         return now - link.lastSent >= t.heartbeatIntervalMs && link.idleWrites ? "heartbeat" : "nothing";
       }
-      if (now - link.lastActivity <= t.exchangeTimeoutMs) return "nothing";
+      if (now - link.lastActivity <= idleLimit(link, t)) return "nothing";
       return link.closing || link.queue.length > 0 ? "stuck" : "idle";
     case "ended":
       return now - link.lastSent > t.exchangeTimeoutMs ? "end-timeout" : "nothing";
     case "closed":
       return "nothing";
   }
+}
+
+/**
+ * How long a link that is not active may stay idle. The dialler closes a short-lived exchange
+ * after exchangeTimeoutMs; the receiver waits half as long again, so that it is normally the
+ * dialler that ends the stream (a half-close after its last write) and no message it writes is
+ * cut off in flight by the receiver's timer. The receiver's timer still closes links whose
+ * dialler never does (a link active on its side only, or a dialler that vanished).
+ */
+export function idleLimit(link: Link, t: MonitorTiming): number {
+  return link.dialled ? t.exchangeTimeoutMs : t.exchangeTimeoutMs * 1.5;
 }
 
 /** How often to sweep: fine enough for every timeout to fire within a quarter of itself (and a

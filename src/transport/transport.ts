@@ -193,6 +193,7 @@ export class Transport {
 
   private sendToContact(address: string, message: Message): void {
     const attempt: ContactAttempt = { address, message: encodeMessage(message), targets: [], next: 0, reached: false };
+    this.reg.c.messagesSent++;
     resolveContact(address).then(
       (targets) => {
         attempt.targets = targets;
@@ -266,7 +267,11 @@ export class Transport {
     this.reg.track(link);
     this.reg.c.inbound++;
     call.on("data", (req: ConnectRequest) => this.onFrame(link, req.message));
-    call.on("end", () => this.onPeerEnded(link, "peer ended the stream"));
+    call.on("end", () => {
+      // The dialler is done writing: send what we still have for it before our status.
+      if (link.state === "open" && !link.finished) link.flush();
+      this.onPeerEnded(link, "peer ended the stream");
+    });
     call.on("cancelled", () => this.onPeerEnded(link, "peer cancelled the stream"));
     call.on("error", () => this.onPeerEnded(link, "stream error"));
     call.on("close", () => this.onPeerEnded(link, "stream closed"));

@@ -63,7 +63,7 @@ describe("transport failure detection", () => {
     expect(a.t.stats().dialFailures).toBe(1);
   });
 
-  it("closes an inbound link that was never made active after exchangeTimeoutMs idle, reporting nothing", async () => {
+  it("closes an inbound link that was never made active once idle (1.5 x exchangeTimeoutMs), reporting nothing", async () => {
     const a = await startNode("a");
     const b = await startNode("b");
     // a keeps the link active (heartbeats flow) but b's core never connects: b idles it out,

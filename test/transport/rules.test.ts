@@ -116,10 +116,14 @@ describe("monitor", () => {
   });
 
   it("closes links that are not active once the exchange is over", () => {
-    expect(due(link({ active: false }), 400, t)).toBe("nothing");
-    expect(due(link({ active: false }), 501, t)).toBe("idle");
-    expect(due(link({ active: false, queue: [{}] as never }), 501, t)).toBe("stuck");
-    expect(due(link({ active: false, lastReceived: 500 }), 501, t)).toBe("idle"); // heartbeats are not activity
+    const short = { active: false, dialled: true };
+    expect(due(link(short), 400, t)).toBe("nothing");
+    expect(due(link(short), 501, t)).toBe("idle");
+    expect(due(link({ ...short, queue: [{}] as never }), 501, t)).toBe("stuck");
+    expect(due(link({ ...short, lastReceived: 500 }), 501, t)).toBe("idle"); // heartbeats are not activity
+    // The receiver waits longer than the dialler, so the dialler normally closes first.
+    expect(due(link({ active: false, dialled: false }), 501, t)).toBe("nothing");
+    expect(due(link({ active: false, dialled: false }), 751, t)).toBe("idle");
   });
 
   it("times out handshakes, parked links and unfinished ends", () => {
