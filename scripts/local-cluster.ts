@@ -57,7 +57,8 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => T
  * settled: every view names only live members, views are symmetric, and no link can be added,
  * because of any two members that are not neighbours at least one has a full active view
  * (`activeSize`). Every view full is not always reachable: HyParView accepts a low-priority
- * NEIGHBOR only into a free slot, so with 7 nodes x 5 slots (odd) one node stays one short.
+ * NEIGHBOR only into a free slot, so with 7 nodes x 5 slots (odd) one node stays one short. A
+ * node with an empty view is never settled: its NEIGHBOR has high priority and is always accepted.
  */
 export function overlaySettled(views: ReadonlyMap<string, ReadonlyMap<string, unknown>>, members: readonly string[], activeSize: number): boolean {
   const full = Math.min(activeSize, members.length - 1);
@@ -67,6 +68,7 @@ export function overlaySettled(views: ReadonlyMap<string, ReadonlyMap<string, un
   }
   for (const a of members) {
     if (view(a).size >= full) continue;
+    if (view(a).size === 0) return false;
     for (const b of members) if (b !== a && !view(a).has(b) && view(b).size < full) return false;
   }
   return true;

@@ -23,6 +23,9 @@ describe("overlaySettled (the convergence condition of the process tests and the
   it("accepts short nodes that have no free partner left (a clique of short nodes)", () => {
     expect(overlaySettled(views("a-b b-c c-a d-e", five), five, 2)).toBe(true);
   });
+  it("rejects a node with an empty view (its high-priority NEIGHBOR is always accepted)", () => {
+    expect(overlaySettled(views("a-b b-c c-a", ["a", "b", "c", "d"]), ["a", "b", "c", "d"], 2)).toBe(false);
+  });
   it("rejects asymmetric views and views naming a node outside the members", () => {
     const v = views("a-b b-c c-d d-e e-a", five);
     v.get("a")!.delete("b");
