@@ -9,7 +9,6 @@
  * `join`) waits its turn.
  */
 import { randomInt as cryptoRandomInt } from "node:crypto";
-import net from "node:net";
 import os from "node:os";
 import type { Logger } from "pino";
 import { checkContacts } from "./membership/contacts.js";
@@ -32,7 +31,7 @@ import {
   type ProtocolConfig,
   type TimerKind,
 } from "./protocol/index.js";
-import { Transport } from "./transport/transport.js";
+import { Transport, type TransportStats } from "./transport/index.js";
 import {
   WireError,
   checkId,
@@ -137,7 +136,7 @@ export interface NodeStats {
   invalid: Record<string, number>;
   /** Exceptions caught in the driver (a bug if not zero). */
   errors: number;
-  transport: object;
+  transport: TransportStats;
   api: ApiStats | null;
 }
 
@@ -158,7 +157,7 @@ interface Resolved {
 
 /** Starts a node: validates the options, binds the overlay and the API, and joins. */
 export async function startNode(options: NodeOptions = {}): Promise<HyParViewNode> {
-  const o = await resolveOptions(options);
+  const o = resolveOptions(options);
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? "info", base: { node: o.self.id } });
   const node = new Node(o, logger);
   try {
@@ -191,27 +190,15 @@ function integer(option: string, value: unknown, min: number, fallback: number):
   return value;
 }
 
-/** A free TCP port on `host` (for an ephemeral overlay port, which must be known before the
- * transport is built because the advertised address carries it). */
-function reservePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Validates every option once, at start; throws NodeOptionsError naming the first bad one. */
-async function resolveOptions(options: NodeOptions): Promise<Resolved> {
+function resolveOptions(options: NodeOptions): Resolved {
   const id = options.id ?? os.hostname();
   const wire = (option: string, check: () => void) => {
     try {
       check();
     } catch (e) {
-      if (e instanceof WireError) throw new NodeOptionsError(option, e.message);
+      // The message is "<reason>: <detail>"; the option name replaces the reason label.
+      if (e instanceof WireError) throw new NodeOptionsError(option, e.message.slice(e.reason.length + 2));
       throw e;
     }
   };
@@ -254,18 +241,15 @@ async function resolveOptions(options: NodeOptions): Promise<Resolved> {
     throw new NodeOptionsError("advertise", `${JSON.stringify(options.advertise)} is not host:port with a port 1-65535`);
   }
 
-  // Checked before anything binds; the ephemeral port is reserved last.
-  const probe: PeerRecord = { id, address: options.advertise ?? "h:1", incarnation, metadata };
-  if (encodedSize(encodeHandshake(probe)) > maxPeerBytes(protocol)) {
+  // Port 0 in the advertised address stands for the bound port; the transport fills it in.
+  const address = options.advertise ?? formatAddress(isWildcard(bind.host) ? os.hostname() : bind.host, bind.port);
+  const self: PeerRecord = Object.freeze({ id, address, incarnation, metadata: Object.freeze({ ...metadata }) });
+  if (encodedSize(encodeHandshake({ ...self, address: address.replace(/:0$/, ":65535") })) > maxPeerBytes(protocol)) {
     throw new NodeOptionsError("metadata", `this node's descriptor must stay under ${maxPeerBytes(protocol)} bytes so full shuffles fit in one message`);
   }
-  const port = bind.port === 0 ? await reservePort(bind.host) : bind.port;
-  const listen = formatAddress(bind.host, port);
-  const address = options.advertise ?? formatAddress(isWildcard(bind.host) ? os.hostname() : bind.host, port);
-  const self: PeerRecord = Object.freeze({ id, address, incarnation, metadata: Object.freeze({ ...metadata }) });
   return {
     self,
-    listen,
+    listen: formatAddress(bind.host, bind.port),
     apiListen,
     contacts: [...contacts],
     protocol,
@@ -280,8 +264,11 @@ async function resolveOptions(options: NodeOptions): Promise<Resolved> {
 }
 
 class Node implements HyParViewNode {
-  private readonly core: HyParView;
-  private readonly membership: MembershipState;
+  /** Built once the transport is bound: `self` then carries the bound port (see start()). */
+  private core!: HyParView;
+  private membership!: MembershipState;
+  private selfRecord: PeerRecord;
+  private ready = false;
   private readonly transport: Transport;
   private api: ApiServer | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -303,10 +290,7 @@ class Node implements HyParViewNode {
     private readonly o: Resolved,
     private readonly log: Logger,
   ) {
-    this.core = new HyParView(o.self, o.protocol, new SeededRng(o.seed));
-    this.membership = new MembershipState(o.self, () => this.core.passivePeers(), (err, event) =>
-      this.log.error({ err, event: event.type }, "membership listener threw"),
-    );
+    this.selfRecord = o.self;
     this.transport = new Transport({
       self: o.self,
       listen: o.listen,
@@ -315,7 +299,7 @@ class Node implements HyParViewNode {
       failureTimeoutMs: o.failureTimeoutMs,
       exchangeTimeoutMs: o.exchangeTimeoutMs,
       queueLimit: o.queueLimit,
-      logger: log.child({ component: "transport" }),
+      logger: log,
       handlers: {
         message: (from, message) => this.input({ type: "message", from, message }),
         linkUp: (peer) => this.input({ type: "linkUp", peer }),
@@ -337,13 +321,13 @@ class Node implements HyParViewNode {
   }
 
   get id(): string {
-    return this.o.self.id;
+    return this.selfRecord.id;
   }
   get address(): string {
-    return this.o.self.address;
+    return this.selfRecord.address;
   }
   get self(): PeerRecord {
-    return this.o.self;
+    return this.selfRecord;
   }
   get phase(): NodePhase {
     return this.currentPhase;
@@ -355,7 +339,19 @@ class Node implements HyParViewNode {
   }
 
   async start(): Promise<void> {
-    const { port } = await this.transport.start();
+    let port: number;
+    try {
+      ({ port } = await this.transport.start());
+    } catch (e) {
+      throw new Error(`listen: cannot serve the overlay on ${this.o.listen}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // An advertised port 0 now names the bound port: peers, the core and watchers all see that.
+    this.selfRecord = this.transport.self;
+    this.core = new HyParView(this.selfRecord, this.o.protocol, new SeededRng(this.o.seed));
+    this.membership = new MembershipState(this.selfRecord, () => this.core.passivePeers(), (err, event) =>
+      this.log.error({ err, event: event.type }, "membership listener threw"),
+    );
+    this.ready = true;
     if (this.o.apiListen !== null) {
       this.api = await ApiServer.start({
         listen: this.o.apiListen,
@@ -367,13 +363,13 @@ class Node implements HyParViewNode {
     const o = this.o;
     this.log.info(
       {
-        id: o.self.id,
-        address: o.self.address,
+        id: this.selfRecord.id,
+        address: this.selfRecord.address,
         listen: o.listen,
         boundPort: port,
         apiAddress: this.apiAddress,
-        incarnation: o.self.incarnation,
-        metadata: o.self.metadata,
+        incarnation: this.selfRecord.incarnation,
+        metadata: this.selfRecord.metadata,
         contacts: o.contacts,
         protocol: o.protocol,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
@@ -418,11 +414,16 @@ class Node implements HyParViewNode {
       this.currentPhase = "leaving";
       this.api?.setServing(false);
       this.log.info({ active: this.core.activePeers().map((p) => p.id) }, "leaving the overlay");
+      const before = this.transport.stats();
       this.input({ type: "leave" });
-      // The core queued DISCONNECT(leaving) to every active peer; closing the transport flushes
-      // them, then ends the links and stops serving the overlay.
-      const flushed = await bounded(this.closeTransport(), this.o.leaveFlushMs);
-      if (!flushed) this.log.warn({ boundMs: this.o.leaveFlushMs }, "leave: links not flushed in time");
+      // The core sent DISCONNECT(leaving) to every active peer and closed their links: the
+      // transport flushes each, then ends it. Wait for those links to be gone (bounded), then
+      // stop serving the overlay. (Waiting here rather than in transport.close(): close() cuts
+      // links that are still ending.)
+      const deadline = Date.now() + this.o.leaveFlushMs;
+      const flushed = await waitUntil(() => this.transport.stats().links <= before.links - before.activeLinks, deadline);
+      if (!flushed) this.log.warn({ boundMs: this.o.leaveFlushMs }, "leave: links to the active peers not flushed in time");
+      await bounded(this.closeTransport(), Math.max(0, deadline - Date.now()));
       this.clearTimers();
       if (this.currentPhase === "leaving") this.currentPhase = "left";
       this.log.info("left the overlay");
@@ -436,7 +437,7 @@ class Node implements HyParViewNode {
       this.clearTimers();
       this.backlog.length = 0;
       await Promise.all([this.api?.close(), this.closeTransport()]);
-      this.membership.clear();
+      if (this.ready) this.membership.clear();
       this.log.info("node closed");
     })();
     return this.closing;
@@ -458,7 +459,7 @@ class Node implements HyParViewNode {
 
   /** The serialized driver: steps the core and applies all of its effects, one input at a time. */
   private input(input: Input): void {
-    if (this.currentPhase === "closed") return;
+    if (this.currentPhase === "closed" || !this.ready) return;
     this.backlog.push(input);
     if (this.driving) return;
     this.driving = true;
@@ -539,4 +540,13 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Polls `done` every few ms until it holds (true) or `deadline` (ms since the epoch) passes (false). */
+async function waitUntil(done: () => boolean, deadline: number): Promise<boolean> {
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
 }

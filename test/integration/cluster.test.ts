@@ -9,7 +9,7 @@ import { PeerDownReason } from "../../gen/hyparview/v1/membership_pb.js";
 import { unaryCall } from "../../src/grpc/index.js";
 import type { MembershipEvent } from "../../src/index.js";
 import { WatchRecorder, waitFor } from "../membership/helpers.js";
-import { Cluster, asymmetries } from "./cluster.js";
+import { Cluster, asymmetries, infoLines } from "./cluster.js";
 
 const N = 8;
 const SIZE = 5;
@@ -59,7 +59,7 @@ describe(`a cluster of ${N} nodes`, () => {
         const full = [...v.values()].every((peers) => peers.length === SIZE);
         return full && asymmetries(v).length === 0 ? v : null;
       },
-      30_000,
+      15_000,
       100,
     ).catch(async (e: Error) => {
       throw new Error(`${e.message}; views: ${JSON.stringify(Object.fromEntries(await cluster.activeViews()))}`);
@@ -69,6 +69,15 @@ describe(`a cluster of ${N} nodes`, () => {
       expect(peers).not.toContain(id);
       expect(new Set(peers).size).toBe(SIZE);
     }
+  });
+
+  it("logs nothing at info level while the converged cluster only shuffles and heartbeats", async () => {
+    const inputs = () => cluster.members.reduce((n, m) => n + m.node.stats().inputs, 0);
+    const before = infoLines.length;
+    const start = inputs();
+    // Several shuffle rounds (300 ms) and many maintenance rounds (100 ms) on every node.
+    await waitFor("a few hundred inputs", () => inputs() - start >= 300);
+    expect(infoLines.slice(before)).toEqual([]);
   });
 
   it("a gRPC watcher saw the snapshot, then deltas with contiguous revisions matching GetMembership", async () => {
@@ -102,7 +111,7 @@ describe(`a cluster of ${N} nodes`, () => {
     const leaver = cluster.members[N - 1]!;
     const views = await cluster.activeViews();
     const neighbours = cluster.members.filter((m) => views.get(leaver.node.id)!.includes(m.node.id));
-    expect(neighbours).toHaveLength(SIZE);
+    expect(neighbours.length).toBeGreaterThan(0);
     const watchers = neighbours.map((m) => new WatchRecorder(m.client));
     await waitFor("neighbour snapshots", () => watchers.every((w) => w.messages.length >= 1));
     expect(await healthStatus(leaver.node.apiAddress!)).toBe("SERVING");
@@ -120,7 +129,7 @@ describe(`a cluster of ${N} nodes`, () => {
     console.log(`neighbours saw LEFT within ${Date.now() - t0} ms`);
     for (const w of watchers) w.checkContiguous();
 
-    // With 7 nodes, 7 x 5 is odd: at most six can hold 5 peers; the last holds 4.
+    // As full as 7 nodes can be: 7 x 5 is odd, so at most six hold 5 peers and one holds 4.
     const rest = cluster.members.slice(0, N - 1);
     await waitFor(
       "the remaining nodes to refill their active views",
@@ -131,7 +140,7 @@ describe(`a cluster of ${N} nodes`, () => {
         const gone = [...v.values()].every((p) => !p.includes(leaver.node.id));
         return gone && asymmetries(v).length === 0 && total >= (N - 1) * SIZE - 1 && Math.min(...sizes) >= SIZE - 1;
       },
-      30_000,
+      15_000,
       100,
     ).catch(async (e: Error) => {
       throw new Error(`${e.message}; views: ${JSON.stringify(Object.fromEntries(await cluster.activeViews(rest)))}`);

@@ -21,8 +21,16 @@ export const FAST: NodeOptions = {
   },
 };
 
-/** Set LOG=debug (or info) to see the nodes' logs. */
-const logger = pino({ level: process.env.LOG ?? "silent" });
+/** Seeds of the nodes' generators are SEED + index (default 1000). The network's timing is not
+ * replayed, but a failure's seed narrows it down. */
+const SEED = Number(process.env.SEED ?? 1000);
+
+/** Info lines are kept in memory (tests check what a quiet cluster logs); set LOG=debug (or
+ * info) to see every node's log on stdout instead. */
+export const infoLines: string[] = [];
+const logger = process.env.LOG
+  ? pino({ level: process.env.LOG })
+  : pino({ level: "info" }, { write: (line: string) => void infoLines.push(line) });
 
 export interface Member {
   readonly node: HyParViewNode;
@@ -52,7 +60,7 @@ export class Cluster {
       listen: "127.0.0.1:0",
       apiListen: "127.0.0.1:0",
       contacts,
-      seed: 1000 + i,
+      seed: SEED + i,
       logger: logger.child({ node: `node-${i}` }),
       ...options,
       protocol: { ...FAST.protocol, ...options.protocol },
