@@ -29,9 +29,19 @@ import { ActiveViews } from "./views.js";
  * - "ours": the daemon's defaults. Failed peers are kept as last-resort passive candidates and
  *   dropped after repeated failures over time; each cycle also runs maintenance (repair of a short
  *   active view, request expiry).
- * Both detect failures only when a send fails, as the paper does.
  */
 export type Model = "paper" | "ours";
+
+/**
+ * How the survivors learn of the failures.
+ * - "send": only when a broadcast copy sent to a failed active peer fails; the sender's core gets
+ *   `linkLost` (the issue's reading of §5: the broadcast itself is the failure detector).
+ * - "links": every node holding a link to a failed node gets `linkLost` after the simulator's
+ *   detection delay, as when the crashed process's kernel resets its connections, or as the daemon
+ *   sees a stream end or its heartbeats stop. The first broadcast still meets every failure (it
+ *   takes no simulated time); the notices and the repair they trigger run before the second.
+ */
+export type Detection = "send" | "links";
 
 export const MODEL_PROTOCOL: Record<Model, Partial<ProtocolConfig>> = {
   paper: { keepFailedAsPassive: false, passiveMaxFailures: 1, passiveRetentionMs: 0 },
@@ -149,14 +159,14 @@ export function measureOverlay(ov: Overlay, alive: Uint8Array, pathSources: numb
   };
 }
 
-/** Crashes `fraction` of the nodes, chosen uniformly at random, silently (noticed only when a
- * send to them fails). Returns the alive mask. */
-export function failNodes(ov: Overlay, fraction: number, rng: SeededRng): Uint8Array {
+/** Crashes `fraction` of the nodes, chosen uniformly at random; with "send" detection silently
+ * (noticed only when a send to them fails). Returns the alive mask. */
+export function failNodes(ov: Overlay, fraction: number, detection: Detection, rng: SeededRng): Uint8Array {
   const n = ov.sim.size;
   const alive = new Uint8Array(n).fill(1);
   const all = sampleAlive(alive, Math.round(fraction * n), rng);
   for (const i of all) alive[i] = 0;
-  ov.sim.crash(all, { detect: false });
+  ov.sim.crash(all, { detect: detection === "links" });
   return alive;
 }
 
@@ -175,26 +185,31 @@ export class Broadcaster {
   constructor(
     private readonly ov: Overlay,
     private readonly alive: Uint8Array,
+    private readonly detection: Detection,
     private readonly rng: SeededRng,
   ) {
     this.flooder = new Flooder(ov.sim.size, ov.sim.config.activeViewSize);
     this.aliveList = sampleAlive(alive, Infinity, rng);
   }
 
-  /** One broadcast from a random correct node; then every failed send is reported to its sender's
-   * core as `linkLost` and the network runs until quiet (repair between messages). Returns the
-   * fraction of correct nodes that delivered it. */
+  /** One broadcast from a random correct node; then (with "send" detection) every failed send is
+   * reported to its sender's core as `linkLost`, and the network runs until quiet: repair runs
+   * between messages. Returns the fraction of correct nodes that delivered it. */
   broadcast(): number {
     const src = this.aliveList[randomInt(this.rng, this.aliveList.length)]!;
     const r = this.flooder.flood(this.ov.views, this.alive, src);
     this.copies += r.messages;
     this.detections += r.detections;
-    const d = this.flooder.detected;
     const sim = this.ov.sim;
-    for (let k = 0; k < r.detections; k++) {
-      sim.inject(d[2 * k]!, { type: "linkLost", peerId: sim.record(d[2 * k + 1]!).id });
+    if (this.detection === "send") {
+      // With "links" the link's own notice reports the same failure: reporting both would count
+      // one failure twice.
+      const d = this.flooder.detected;
+      for (let k = 0; k < r.detections; k++) {
+        sim.inject(d[2 * k]!, { type: "linkLost", peerId: sim.record(d[2 * k + 1]!).id });
+      }
     }
-    if (r.detections > 0) sim.runUntilQuiet();
+    sim.runUntilQuiet();
     return r.delivered / this.aliveList.length;
   }
 }
@@ -214,15 +229,15 @@ export interface FailureRun {
   readonly ms: number;
 }
 
-export function runFailure(base: Overlay, fraction: number, broadcasts: number, seed: number): FailureRun {
+export function runFailure(base: Overlay, fraction: number, detection: Detection, broadcasts: number, seed: number): FailureRun {
   const t0 = performance.now();
   const ov = base.copy().use();
   const rng = new SeededRng(seed);
-  const alive = failNodes(ov, fraction, rng);
+  const alive = failNodes(ov, fraction, detection, rng);
   const width = ov.sim.config.activeViewSize;
   const comps = () => connectedComponents(undirected(directedCsr(ov.views, alive, width)), alive);
   const componentsBefore = comps();
-  const b = new Broadcaster(ov, alive, rng);
+  const b = new Broadcaster(ov, alive, detection, rng);
   const reliability = new Float64Array(broadcasts);
   let sum = 0;
   for (let m = 0; m < broadcasts; m++) {
@@ -260,6 +275,7 @@ export function runHealing(
   base: Overlay,
   model: Model,
   fraction: number,
+  detection: Detection,
   baseline: number,
   perCycle: number,
   maxCycles: number,
@@ -268,8 +284,8 @@ export function runHealing(
   const t0 = performance.now();
   const ov = base.copy().use();
   const rng = new SeededRng(seed);
-  const alive = failNodes(ov, fraction, rng);
-  const b = new Broadcaster(ov, alive, rng);
+  const alive = failNodes(ov, fraction, detection, rng);
+  const b = new Broadcaster(ov, alive, detection, rng);
   const per: number[] = [];
   let healed = -1;
   for (let c = 1; c <= maxCycles && healed < 0; c++) {

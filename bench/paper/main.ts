@@ -7,6 +7,7 @@
  *   --failures LIST    failure rates in percent, comma-separated (default 10,20,...,90,95)
  *   --broadcasts B     broadcasts after each failure (default 1000)
  *   --model M          paper | ours | both (default both)
+ *   --detection D      send | links | both (default both): how survivors learn of failures
  *   --cycles C         membership cycles before the failures (default 50)
  *   --path-sources K   BFS sources for the average shortest path (default 1000)
  *   --healing-cycles H cycles given to heal in Fig. 4, 0 to skip it (default 10)
@@ -15,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { formatReport, type Header } from "./report.js";
 import { runModel, type ModelResult } from "./run.js";
-import type { Model } from "./experiment.js";
+import type { Detection, Model } from "./experiment.js";
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     failures: { type: "string", default: "10,20,30,40,50,60,70,80,90,95" },
     broadcasts: { type: "string", default: "1000" },
     model: { type: "string", default: "both" },
+    detection: { type: "string", default: "both" },
     cycles: { type: "string", default: "50" },
     "path-sources": { type: "string", default: "1000" },
     "healing-cycles": { type: "string", default: "10" },
@@ -47,7 +49,7 @@ function int(name: string, text: string, min: number): number {
 if (values.help) {
   process.stdout.write(
     "usage: npm run bench:paper -- [--nodes N] [--seed S] [--failures 10,50,95] [--broadcasts B]\n" +
-      "       [--model paper|ours|both] [--cycles C] [--path-sources K] [--healing-cycles H] [--json]\n",
+      "       [--model paper|ours|both] [--detection send|links|both] [--cycles C] [--path-sources K] [--healing-cycles H] [--json]\n",
   );
   process.exit(0);
 }
@@ -69,6 +71,13 @@ const failures = values.failures
 const models: Model[] =
   values.model === "both" ? ["paper", "ours"] : values.model === "paper" || values.model === "ours" ? [values.model] : usage(`--model must be paper, ours or both, got "${values.model}"`);
 
+const detections: Detection[] =
+  values.detection === "both"
+    ? ["send", "links"]
+    : values.detection === "send" || values.detection === "links"
+      ? [values.detection]
+      : usage(`--detection must be send, links or both, got "${values.detection}"`);
+
 const header: Header = { nodes, seed, cycles, broadcasts, pathSources, stableBroadcasts: 100, healingPerCycle: 10 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const t0 = performance.now();
@@ -80,6 +89,7 @@ for (const model of models) {
         nodes,
         seed,
         model,
+        detections,
         cycles,
         failures,
         broadcasts,
@@ -93,8 +103,10 @@ for (const model of models) {
     ),
   );
 }
+const cpu = process.cpuUsage();
 const perf = {
   wallMs: performance.now() - t0,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   peakRssBytes: process.resourceUsage().maxRSS * 1024,
   protocolMessages: results.reduce((a, r) => a + r.protocolMessages, 0),
   broadcastCopies: results.reduce((a, r) => a + r.broadcastCopies, 0),

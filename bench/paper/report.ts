@@ -28,6 +28,8 @@ export interface Header {
 
 export interface Perf {
   readonly wallMs: number;
+  /** User + system CPU time of the process: the fairer figure on a shared machine. */
+  readonly cpuMs: number;
   readonly peakRssBytes: number;
   readonly protocolMessages: number;
   readonly broadcastCopies: number;
@@ -85,54 +87,69 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
   }
   out.push(table(degRows), `paper: ${PAPER.inDegree}`, "");
 
-  const rates = results[0]?.failures.map((f) => f.failedPercent) ?? [];
+  // Fig. 2-4 have one column per (model, detection) pair.
+  const cols = results.flatMap((r) => r.detections.map((d) => ({ r, d, name: `${r.model}/${d}` })));
+  const rates = [...new Set(results.flatMap((r) => r.failures.map((f) => f.failedPercent)))];
+  const failureOf = (r: ModelResult, d: string, p: number) => r.failures.find((f) => f.detection === d && f.failedPercent === p);
+  const healingOf = (r: ModelResult, d: string, p: number) => r.healing.find((f) => f.detection === d && f.failedPercent === p);
   if (rates.length > 0) {
-    out.push(`Fig. 2: reliability after the failure (mean over ${h.broadcasts} broadcasts, % of correct nodes)`);
+    out.push(
+      `Fig. 2: reliability after the failure (mean over ${h.broadcasts} broadcasts, % of correct nodes)`,
+      `(detection "send": failures noticed only by failed broadcast sends; "links": every link holder is told)`,
+    );
     out.push(
       table([
-        ["failed %", "paper", ...models],
-        ...rates.map((p, k) => [String(p), PAPER.reliability(p), ...results.map((r) => pct(r.failures[k]!.meanReliability))]),
+        ["failed %", "paper", ...cols.map((c) => c.name)],
+        ...rates.map((p) => [String(p), PAPER.reliability(p), ...cols.map((c) => pct(failureOf(c.r, c.d, p)?.meanReliability ?? NaN))]),
       ]),
       "",
     );
 
     const picks = [1, 2, 3, 5, 10, 20, 50, 100, h.broadcasts].filter((x, i, a) => x <= h.broadcasts && a.indexOf(x) === i);
-    for (const r of results) {
-      out.push(`Fig. 3 (${r.model}): reliability of broadcast #k after the failure (%); "steady from" = first broadcast from which all are at least as good as the last`);
+    for (const c of cols) {
+      out.push(`Fig. 3 (${c.name}): reliability of broadcast #k after the failure (%)`);
       out.push(
         table([
-          ["failed %", ...picks.map((k) => `#${k}`), "steady from", "components after failure", "after broadcasts"],
-          ...r.failures.map((f) => [
-            String(f.failedPercent),
-            ...picks.map((k) => pct(f.reliability[k - 1]!, 1)),
-            String(f.fullFrom),
-            `${f.componentsBefore.count} (${f.componentsBefore.isolated} isolated)`,
-            `${f.componentsAfter.count} (${f.componentsAfter.isolated} isolated)`,
-          ]),
+          ["failed %", ...picks.map((k) => `#${k}`), "steady from #", "components: after failure", "after broadcasts"],
+          ...rates.map((p) => {
+            const f = failureOf(c.r, c.d, p)!;
+            return [
+              String(p),
+              ...picks.map((k) => pct(f.reliability[k - 1]!, 1)),
+              String(f.fullFrom),
+              `${f.componentsBefore.count} (${f.componentsBefore.isolated} isolated)`,
+              `${f.componentsAfter.count} (${f.componentsAfter.isolated} isolated)`,
+            ];
+          }),
         ]),
-        "paper: recovers almost immediately, message by message",
         "",
       );
     }
+    out.push(
+      `"steady from #": first broadcast from which every later one is at least as reliable as the last. Paper: recovers almost immediately.`,
+      "",
+    );
   }
 
   if (results.some((r) => r.healing.length > 0)) {
     out.push(
-      `Fig. 4: healing time, in cycles (${h.healingPerCycle} broadcasts per cycle; the cycle of the failure is cycle 1;`,
-      `healed = the cycle's broadcasts are on average as reliable as before the failure; -1 = not within the limit)`,
+      `Fig. 4: healing time in cycles (${h.healingPerCycle} broadcasts per cycle; the cycle of the failure is cycle 1; healed = the`,
+      `cycle's broadcasts are on average as reliable as before the failure; -1 = not within the limit), then reliability per cycle (%)`,
     );
     out.push(
       table([
-        ["failed %", "paper", ...models, ...models.map((m) => `${m}: reliability per cycle (%)`)],
-        ...rates.map((p, k) => [
-          String(p),
-          PAPER.healing(p),
-          ...results.map((r) => String(r.healing[k]?.cycles ?? "")),
-          ...results.map((r) => (r.healing[k]?.perCycle ?? []).map((x) => pct(x, 1)).join(" ")),
-        ]),
+        ["failed %", "paper", ...cols.map((c) => c.name)],
+        ...rates.map((p) => [String(p), PAPER.healing(p), ...cols.map((c) => String(healingOf(c.r, c.d, p)?.cycles ?? ""))]),
       ]),
       "",
     );
+    for (const c of cols) {
+      out.push(
+        `  ${c.name}: ` +
+          rates.map((p) => `${p} %: ${(healingOf(c.r, c.d, p)?.perCycle ?? []).map((x) => pct(x, 1)).join(" ")}`).join(" | "),
+      );
+    }
+    out.push("");
   }
 
   out.push("Performance");
@@ -140,6 +157,7 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
   out.push(
     table([
       ["wall time", `${s.toFixed(1)} s`],
+      ["CPU time (user + system)", `${(perf.cpuMs / 1000).toFixed(1)} s`],
       ...results.map((r) => [`  ${r.model}: build (join + cycles)`, `${(r.buildMs / 1000).toFixed(1)} s`]),
       ...results.map((r) => [`  ${r.model}: whole run`, `${(r.wallMs / 1000).toFixed(1)} s`]),
       ["peak memory (max RSS)", `${(perf.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],

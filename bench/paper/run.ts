@@ -10,6 +10,7 @@ import {
   measureOverlay,
   runFailure,
   runHealing,
+  type Detection,
   type Model,
   type OverlayMetrics,
 } from "./experiment.js";
@@ -19,6 +20,8 @@ export interface RunOptions {
   readonly nodes: number;
   readonly seed: number;
   readonly model: Model;
+  /** Failure detection variants to run from the same stabilised overlay. */
+  readonly detections: readonly Detection[];
   readonly cycles: number;
   /** Failure rates, as fractions in (0, 1). */
   readonly failures: readonly number[];
@@ -34,6 +37,7 @@ export interface RunOptions {
 }
 
 export interface FailureSummary {
+  readonly detection: Detection;
   readonly failedPercent: number;
   readonly meanReliability: number;
   /** Reliability of each broadcast, in order (Fig. 3). */
@@ -49,6 +53,7 @@ export interface FailureSummary {
 }
 
 export interface HealingSummary {
+  readonly detection: Detection;
   readonly failedPercent: number;
   readonly cycles: number;
   readonly perCycle: number[];
@@ -57,6 +62,7 @@ export interface HealingSummary {
 
 export interface ModelResult {
   readonly model: Model;
+  readonly detections: readonly Detection[];
   readonly protocol: Record<string, unknown>;
   readonly buildMs: number;
   readonly stable: Omit<OverlayMetrics, "inDegree" | "path"> & { inDegree: number[]; path: PathStats };
@@ -82,31 +88,38 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
   const healing: HealingSummary[] = [];
   for (const f of o.failures) {
     const pct = Math.round(f * 1000) / 10;
-    const r = runFailure(base, f, o.broadcasts, o.seed + 1000 + Math.round(f * 1000));
-    failures.push({
-      failedPercent: pct,
-      meanReliability: r.mean,
-      reliability: Array.from(r.reliability),
-      fullFrom: fullFrom(r.reliability),
-      componentsBefore: r.componentsBefore,
-      componentsAfter: r.componentsAfter,
-      broadcastCopies: r.copies,
-      detections: r.detections,
-      ms: r.ms,
-    });
-    broadcastCopies += r.copies;
-    protocolMessages += r.protocolMessages - afterBuild;
-    log(`[${o.model}] ${pct} % failed: reliability ${(100 * r.mean).toFixed(2)} % (${(r.ms / 1000).toFixed(1)} s)`);
-    if (o.healingMaxCycles > 0) {
-      const h = runHealing(base, o.model, f, m.reliability, o.healingPerCycle, o.healingMaxCycles, o.seed + 2000 + Math.round(f * 1000));
-      healing.push({ failedPercent: pct, cycles: h.cycles, perCycle: h.perCycle, ms: h.ms });
-      protocolMessages += h.protocolMessages - afterBuild;
-      broadcastCopies += h.copies;
-      log(`[${o.model}] ${pct} % failed: healed in cycle ${h.cycles} (${(h.ms / 1000).toFixed(1)} s)`);
+    const salt = Math.round(f * 1000);
+    for (const detection of o.detections) {
+      const tag = `[${o.model}/${detection}] ${pct} % failed`;
+      // The same seed per rate for every detection variant: the same nodes fail, the same sources.
+      const r = runFailure(base, f, detection, o.broadcasts, o.seed + 1000 + salt);
+      failures.push({
+        detection,
+        failedPercent: pct,
+        meanReliability: r.mean,
+        reliability: Array.from(r.reliability),
+        fullFrom: fullFrom(r.reliability),
+        componentsBefore: r.componentsBefore,
+        componentsAfter: r.componentsAfter,
+        broadcastCopies: r.copies,
+        detections: r.detections,
+        ms: r.ms,
+      });
+      broadcastCopies += r.copies;
+      protocolMessages += r.protocolMessages - afterBuild;
+      log(`${tag}: reliability ${(100 * r.mean).toFixed(2)} % (${(r.ms / 1000).toFixed(1)} s)`);
+      if (o.healingMaxCycles > 0) {
+        const h = runHealing(base, o.model, f, detection, m.reliability, o.healingPerCycle, o.healingMaxCycles, o.seed + 2000 + salt);
+        healing.push({ detection, failedPercent: pct, cycles: h.cycles, perCycle: h.perCycle, ms: h.ms });
+        protocolMessages += h.protocolMessages - afterBuild;
+        broadcastCopies += h.copies;
+        log(`${tag}: healed in cycle ${h.cycles} (${(h.ms / 1000).toFixed(1)} s)`);
+      }
     }
   }
   return {
     model: o.model,
+    detections: o.detections,
     protocol: { ...MODEL_PROTOCOL[o.model], maintenanceEachCycle: o.model === "ours" },
     buildMs: base.buildMs,
     stable: { ...m, inDegree: Array.from(m.inDegree) },

@@ -1,0 +1,139 @@
+import { describe, expect, test } from "vitest";
+import { SeededRng } from "../../src/protocol/index.js";
+import { Flooder } from "../../bench/paper/flood.js";
+import { directedCsr, undirected, type Csr, type RowSource } from "../../bench/paper/graph.js";
+import {
+  averageShortestPath,
+  clusteringCoefficient,
+  connectedComponents,
+  histogramMode,
+  inDegreeHistogram,
+  sampleAlive,
+} from "../../bench/paper/metrics.js";
+import { deepCopy } from "../../bench/paper/snapshot.js";
+import { ActiveViews } from "../../bench/paper/views.js";
+
+/** A directed graph from an edge list, as the views the flood and the metrics read. */
+function views(n: number, edges: [number, number][], width = 8): ActiveViews {
+  const v = new ActiveViews(n, width);
+  for (const [a, b] of edges) v.add(a, b);
+  return v;
+}
+
+function both(n: number, edges: [number, number][]): ActiveViews {
+  return views(n, edges.flatMap(([a, b]) => [[a, b], [b, a]] as [number, number][]));
+}
+
+const all = (n: number) => new Uint8Array(n).fill(1);
+const und = (src: RowSource, alive = all(src.n)): Csr => undirected(directedCsr(src, alive, 8));
+
+describe("graph", () => {
+  test("undirected merges one-sided and twin edges and drops self-loops", () => {
+    const g = und(views(3, [[0, 1], [1, 0], [1, 2], [2, 2]]));
+    const row = (u: number) => Array.from(g.targets.subarray(g.offsets[u]!, g.offsets[u + 1]!)).sort();
+    expect(row(0)).toEqual([1]);
+    expect(row(1)).toEqual([0, 2]);
+    expect(row(2)).toEqual([1]);
+  });
+
+  test("edges to failed nodes are left out", () => {
+    const alive = all(3);
+    alive[2] = 0;
+    const g = directedCsr(views(3, [[0, 1], [0, 2], [2, 0]]), alive, 8);
+    expect(Array.from(g.targets)).toEqual([1]);
+  });
+
+  test("ActiveViews ignores duplicates and removes by swapping", () => {
+    const v = views(3, [[0, 1], [0, 2], [0, 1]]);
+    expect(v.degree(0)).toBe(2);
+    v.remove(0, 1);
+    const out = new Int32Array(8);
+    expect(Array.from(out.subarray(0, v.row(0, out)))).toEqual([2]);
+    expect(() => views(2, [[0, 1], [0, 2], [0, 3]], 2)).toThrow(/more than 2/);
+  });
+});
+
+describe("metrics", () => {
+  test("clustering: triangle 1, square 0, star 0, a leaf counts 1 as in PeerSim", () => {
+    expect(clusteringCoefficient(und(both(3, [[0, 1], [1, 2], [2, 0]])), all(3)).mean).toBe(1);
+    expect(clusteringCoefficient(und(both(4, [[0, 1], [1, 2], [2, 3], [3, 0]])), all(4)).mean).toBe(0);
+    // Triangle 0-1-2 plus a leaf 3 on node 0: c0 = 1/3, c1 = c2 = 1, c3 = 1 (one neighbour).
+    const c = clusteringCoefficient(und(both(4, [[0, 1], [1, 2], [2, 0], [0, 3]])), all(4));
+    expect(c.mean).toBeCloseTo((1 / 3 + 1 + 1 + 1) / 4, 12);
+    expect(c.counted).toBe(4);
+  });
+
+  test("average shortest path of a line, exactly and with failed nodes cutting it", () => {
+    // 0-1-2-3: distances 1,2,3,1,1,2,2,1,1,3,2,1 over 12 ordered pairs = 20/12.
+    const g = und(both(4, [[0, 1], [1, 2], [2, 3]]));
+    const p = averageShortestPath(g, all(4), sampleAlive(all(4), 100, new SeededRng(1)));
+    expect(p.mean).toBeCloseTo(20 / 12, 12);
+    expect(p.maxDistance).toBe(3);
+    expect(p.unreachable).toBe(0);
+    const alive = all(4);
+    alive[1] = 0;
+    const q = averageShortestPath(g, alive, sampleAlive(alive, 100, new SeededRng(1)));
+    expect(q.pairs).toBe(2); // 2-3 and 3-2 only
+    expect(q.unreachable).toBe(4);
+  });
+
+  test("components, isolated nodes and in-degree mode", () => {
+    const v = views(6, [[0, 1], [1, 0], [2, 3], [3, 4], [4, 2]]);
+    const c = connectedComponents(und(v), all(6));
+    expect(c).toEqual({ count: 3, largest: 3, isolated: 1 });
+    const hist = inDegreeHistogram(directedCsr(v, all(6), 8), all(6));
+    expect(Array.from(hist)).toEqual([1, 5]);
+    expect(histogramMode(Int32Array.from([1, 7, 7, 2]))).toBe(1);
+  });
+
+  test("sampleAlive draws distinct alive nodes", () => {
+    const alive = all(100);
+    for (let i = 0; i < 100; i += 2) alive[i] = 0;
+    const s = sampleAlive(alive, 20, new SeededRng(3));
+    expect(new Set(s).size).toBe(20);
+    for (const u of s) expect(alive[u]).toBe(1);
+    expect(sampleAlive(alive, 1000, new SeededRng(3)).length).toBe(50);
+  });
+});
+
+describe("flood", () => {
+  test("hops, duplicates, and failed peers reported once per sender", () => {
+    // 0-1, 0-2, 1-2, 2-3, 3-4 (symmetric); node 4 failed.
+    const v = both(5, [[0, 1], [0, 2], [1, 2], [2, 3], [3, 4]]);
+    const alive = all(5);
+    alive[4] = 0;
+    const f = new Flooder(5, 8);
+    const r = f.flood(v, alive, 0);
+    expect(r.delivered).toBe(4);
+    expect(r.maxHops).toBe(2);
+    expect(r.detections).toBe(1);
+    expect(Array.from(f.detected.subarray(0, 2))).toEqual([3, 4]);
+    // 0 sends 2, 1 and 2 send to each other (2 duplicates), 2 sends to 3, 3 sends to 4.
+    expect(r.messages).toBe(6);
+    expect(r.duplicates).toBe(2);
+  });
+});
+
+describe("snapshot", () => {
+  test("deepCopy keeps prototypes and sharing, copies state, shares frozen objects", () => {
+    class Box {
+      constructor(public items: number[]) {}
+      sum() {
+        return this.items.reduce((a, b) => a + b, 0);
+      }
+    }
+    const frozen = Object.freeze({ id: "n1" });
+    const shared = [1, 2];
+    const orig = { a: new Box(shared), b: new Box(shared), m: new Map([["k", frozen]]), t: new Int32Array([5]) };
+    const c = deepCopy(orig);
+    expect(c.a).toBeInstanceOf(Box);
+    expect(c.a.sum()).toBe(3);
+    expect(c.a.items).toBe(c.b.items);
+    expect(c.a.items).not.toBe(shared);
+    expect(c.m.get("k")).toBe(frozen);
+    c.t[0] = 9;
+    c.a.items.push(4);
+    expect(orig.t[0]).toBe(5);
+    expect(shared).toEqual([1, 2]);
+  });
+});
