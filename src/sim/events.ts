@@ -10,18 +10,24 @@
  */
 
 /** Event kinds (plain numbers: no enum object in the hot loop). */
+/** A message sent outside any held link (a short-lived exchange): a failure is reported. */
 export const EV_DELIVER = 0;
+/** A message sent over a link the sender holds: if the link breaks, the break is what the sender
+ * hears about (once), not each message lost with it. */
+export const EV_DELIVER_LINKED = 1;
 /** A JOIN sent through `sendToContact`; a failure becomes `contactFailed`, not `linkLost`. */
-export const EV_DELIVER_CONTACT = 1;
-export const EV_LINK_LOST = 2;
-export const EV_CONTACT_FAILED = 3;
-export const EV_TIMER = 4;
+export const EV_DELIVER_CONTACT = 2;
+export const EV_LINK_LOST = 3;
+export const EV_CONTACT_FAILED = 4;
+/** A dial reached a newer incarnation than the record it dialled: the handshake tells the dialler. */
+export const EV_LINK_UP = 5;
+export const EV_TIMER = 6;
 /** A scripted action (a callback) run at its time. */
-export const EV_ACTION = 5;
+export const EV_ACTION = 7;
 
 /** Whether events of this kind are network traffic (what `runUntilQuiet` waits out). */
 export function isNetworkKind(kind: number): boolean {
-  return kind <= EV_CONTACT_FAILED;
+  return kind <= EV_LINK_UP;
 }
 
 export class EventQueue {
@@ -36,6 +42,8 @@ export class EventQueue {
   inc: Int32Array;
   /** Kind-specific number (the sending node for deliveries). */
   aux: Int32Array;
+  /** 1 when a delivery's path was cut while it was in flight (a partition): it is lost. */
+  cut: Uint8Array;
   /** Kind-specific references: the message and the sender's record for deliveries, the peer id
    * for linkLost, the address for contactFailed, the timer kind, the action callback. Shared,
    * never copied. */
@@ -65,6 +73,7 @@ export class EventQueue {
     this.node = new Int32Array(c);
     this.inc = new Int32Array(c);
     this.aux = new Int32Array(c);
+    this.cut = new Uint8Array(c);
     this.ref = new Array<unknown>(c).fill(undefined);
     this.ref2 = new Array<unknown>(c).fill(undefined);
     this.heap = new Int32Array(c);
@@ -89,6 +98,7 @@ export class EventQueue {
     this.node[e] = node;
     this.inc[e] = inc;
     this.aux[e] = aux;
+    this.cut[e] = 0;
     this.ref[e] = ref;
     this.ref2[e] = ref2;
     if (time >= this.ringLastTime) {
@@ -108,6 +118,13 @@ export class EventQueue {
     if (r < 0) return h < 0 ? Infinity : this.time[h]!;
     if (h < 0) return this.time[r]!;
     return Math.min(this.time[r]!, this.time[h]!);
+  }
+
+  /** Calls `f` with the record index of every waiting event, in no particular order (scripted
+   * events only: partitions). */
+  forEachWaiting(f: (e: number) => void): void {
+    for (let i = 0; i < this.heapSize; i++) f(this.heap[i]!);
+    for (let i = 0; i < this.ringLen; i++) f(this.ring[(this.ringHead + i) & (this.capacity - 1)]!);
   }
 
   /** Removes the next event and returns its record index (-1 when empty). Read its fields, then
@@ -191,6 +208,9 @@ export class EventQueue {
     const k = new Uint8Array(c);
     k.set(this.kind);
     this.kind = k;
+    const cut = new Uint8Array(c);
+    cut.set(this.cut);
+    this.cut = cut;
     this.node = i32(this.node);
     this.inc = i32(this.inc);
     this.aux = i32(this.aux);

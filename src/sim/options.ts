@@ -16,6 +16,10 @@ export interface SimOptions {
   readonly protocol?: Partial<ProtocolConfig>;
   /** Message latency, ms. Default 10 (fixed). A fixed latency is also the fastest to simulate. */
   readonly latency?: Latency;
+  /** Messages from one node to another arrive in the order sent, as over one TCP connection per
+   * pair (a message waits for the one sent before it). Off: with a random latency, a later message
+   * may overtake an earlier one. Default true. (A fixed latency never reorders.) */
+  readonly fifo?: boolean;
   /** Probability that a message is silently lost, in [0, 1). Default 0. */
   readonly loss?: number;
   /** Delay before a node learns that a link broke (crash, partition) or that a message could not
@@ -57,6 +61,8 @@ export interface SimStats {
   partitioned: number;
   /** `linkLost` inputs given to cores. */
   linkLost: number;
+  /** `linkUp` inputs given to cores: a dial reached a newer incarnation than the record dialled. */
+  linkUp: number;
   /** `contactFailed` inputs given to cores. */
   contactFailed: number;
   /** Timer inputs given to cores (fired timers and injected ones). */
@@ -91,6 +97,7 @@ export function newStats(): SimStats {
     deadTarget: 0,
     partitioned: 0,
     linkLost: 0,
+    linkUp: 0,
     contactFailed: 0,
     timers: 0,
     stale: 0,
@@ -124,6 +131,7 @@ export interface ResolvedSimOptions {
   readonly seed: number;
   readonly latencyMin: number;
   readonly latencyMax: number;
+  readonly fifo: boolean;
   readonly loss: number;
   readonly detectionDelayMs: number;
   readonly timers: boolean;
@@ -159,6 +167,7 @@ export function resolveSimOptions(o: SimOptions): ResolvedSimOptions {
     seed: o.seed,
     latencyMin,
     latencyMax,
+    fifo: o.fifo ?? true,
     loss,
     detectionDelayMs,
     timers: o.timers ?? true,

@@ -21,7 +21,9 @@ import {
   EV_CONTACT_FAILED,
   EV_DELIVER,
   EV_DELIVER_CONTACT,
+  EV_DELIVER_LINKED,
   EV_LINK_LOST,
+  EV_LINK_UP,
   EV_TIMER,
   EventQueue,
   isNetworkKind,
@@ -39,6 +41,8 @@ import {
 
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 const ADDRESS_PREFIX = "sim:";
+/** Pair keys: from * PAIR_KEY + to, exact in a double for up to 2^26 nodes. */
+const PAIR_KEY = 2 ** 26;
 
 /** Timer inputs are constant: shared, never allocated per event. */
 const TIMER_INPUT: Record<TimerKind, Input> = {
@@ -108,12 +112,25 @@ export class Simulation {
   private side = new Int32Array(16);
   private partitioned = false;
   private n = 0;
+  private timersOn: boolean;
   /** Network events (deliveries, failure notices) waiting; timers and actions are not counted. */
   private networkPending = 0;
   private readonly scratchHolders: number[] = [];
+  /** Per-pair time of the last delivery scheduled, for FIFO order with random latencies. */
+  private readonly lastOnPair = new Map<number, number>();
+  private pairSweepAt = 4096;
+  /** The last handshake scheduled (see `handshake`). */
+  private lastHandshakeFrom = -1;
+  private lastHandshakeTo = -1;
+  private lastHandshakeAt = -1;
+  /** The last failure notice scheduled (see `notifyLinkLost`). */
+  private lastNoticeHolder = -1;
+  private lastNoticePeer = "";
+  private lastNoticeAt = -1;
 
   constructor(options: SimOptions) {
     this.options = resolveSimOptions(options);
+    this.timersOn = this.options.timers;
     this.config = resolveConfig(options.protocol ?? {});
     this.hooks = options.hooks;
     this.netRng = new SeededRng(this.options.seed);
@@ -266,8 +283,9 @@ export class Simulation {
       } else {
         const at = startedAt + this.netRng.next() * spread;
         const inc = this.incarnation[i]!;
-        if (maintenance) this.queue.push(at, EV_TIMER, i, inc, 0, "maintenance", null);
-        if (shuffle) this.queue.push(at, EV_TIMER, i, inc, 0, "shuffle", null);
+        // aux 1: driven from outside, so it fires even with the cores' own timers off.
+        if (maintenance) this.queue.push(at, EV_TIMER, i, inc, 1, "maintenance", null);
+        if (shuffle) this.queue.push(at, EV_TIMER, i, inc, 1, "shuffle", null);
       }
     }
     if (spread > 0) this.runUntil(startedAt + spread);
@@ -325,10 +343,13 @@ export class Simulation {
     this.stepNode(i, LEAVE);
     this.stats.leaves++;
     this.up[i] = 0;
-    // Its process exits: whatever links remain close without a failure notice (its DISCONNECTs
-    // are on their way and say more).
-    this.scratchHolders.length = 0;
-    this.links.detach(i, this.scratchHolders);
+    // Its process exits and its connections close: whoever still holds one hears of it (usually
+    // after the DISCONNECT, which says more).
+    const holders = this.scratchHolders;
+    holders.length = 0;
+    this.links.detach(i, holders);
+    const id = this.records[i]!.id;
+    for (const h of holders) this.notifyLinkLost(h, id);
   }
 
   /**
@@ -353,12 +374,34 @@ export class Simulation {
       this.links.remove(h, t);
       this.notifyLinkLost(h, this.records[t]!.id);
     }
+    // Messages in flight across the cut are lost with their connections, even if the partition
+    // heals before they would have arrived.
+    const q = this.queue;
+    q.forEachWaiting((e) => {
+      const kind = q.kind[e]!;
+      if (kind !== EV_DELIVER && kind !== EV_DELIVER_LINKED && kind !== EV_DELIVER_CONTACT) return;
+      if (this.side[q.node[e]!] !== this.side[q.aux[e]!]) q.cut[e] = 1;
+    });
   }
 
   /** Ends the partition. Nothing is restored by itself: the cores re-merge the halves. */
   heal(): void {
     this.side.fill(0);
     this.partitioned = false;
+  }
+
+  /** Whether the cores' timers fire (`SimOptions.timers`, until `stopTimers`). */
+  get timersRunning(): boolean {
+    return this.timersOn;
+  }
+
+  /**
+   * Stops every core's timers for good: armed ones are skipped, new ones are not armed. The
+   * network then drains (`runUntilQuiet` ends): useful to check the state at rest after a run
+   * with timers, since periodic shuffles and repairs otherwise keep messages in flight forever.
+   */
+  stopTimers(): void {
+    this.timersOn = false;
   }
 
   /** Runs `action` at simulated time `time` (at once if that is not in the future). */
@@ -414,16 +457,24 @@ export class Simulation {
     const ref = q.ref[e];
     const ref2 = q.ref2[e];
     const aux = q.aux[e]!;
+    const cut = q.cut[e] === 1;
     q.release(e);
     this.stats.events++;
     if (isNetworkKind(kind)) this.networkPending--;
     switch (kind) {
       case EV_DELIVER:
+      case EV_DELIVER_LINKED:
       case EV_DELIVER_CONTACT:
-        this.deliver(kind, node, aux, ref as Message, ref2 as PeerRecord);
+        this.deliver(kind, node, inc, aux, cut, ref as Message, ref2 as PeerRecord);
         return;
       case EV_LINK_LOST:
         if (this.up[node] !== 1 || this.incarnation[node] !== inc) {
+          this.stats.stale++;
+          return;
+        }
+        // A link between the two (dialled by either: one connection per pair) was made since the
+        // failure, which removed every link between them: the notice is about an old one.
+        if (this.linkedEitherWay(node, parseIndex(ref as string, 1))) {
           this.stats.stale++;
           return;
         }
@@ -438,8 +489,19 @@ export class Simulation {
         this.stats.contactFailed++;
         this.stepNode(node, { type: "contactFailed", address: ref as string });
         return;
+      case EV_LINK_UP: {
+        const peer = ref as PeerRecord;
+        const t = parseIndex(peer.id, 1);
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc || this.records[t] !== peer || this.up[t] !== 1) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.linkUp++;
+        this.stepNode(node, { type: "linkUp", peer });
+        return;
+      }
       case EV_TIMER:
-        if (this.up[node] !== 1 || this.incarnation[node] !== inc) {
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc || (!this.timersOn && aux !== 1)) {
           this.stats.stale++;
           return;
         }
@@ -452,47 +514,70 @@ export class Simulation {
     }
   }
 
-  private deliver(kind: number, to: number, sender: number, message: Message, from: PeerRecord): void {
-    if (this.up[to] !== 1) {
+  /** Hands a message to `to`, unless it went down (or restarted: `toInc` is the incarnation it was
+   * sent to) or a partition came between them while it was in flight. */
+  private deliver(
+    kind: number,
+    to: number,
+    toInc: number,
+    sender: number,
+    cut: boolean,
+    message: Message,
+    from: PeerRecord,
+  ): void {
+    if (this.up[to] !== 1 || this.incarnation[to] !== toInc) {
       this.stats.deadTarget++;
-      this.sendFailed(kind, sender, from, to);
+      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
       return;
     }
-    if (this.partitioned && this.side[to] !== this.side[sender]) {
+    if (cut || (this.partitioned && this.side[to] !== this.side[sender])) {
       this.stats.partitioned++;
-      this.sendFailed(kind, sender, from, to);
+      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
       return;
     }
     this.stats.messagesDelivered++;
     this.stepNode(to, { type: "message", from, message });
   }
 
-  /** A message from `sender` (as `from`) could not reach `to`: tell the sender, if it is still
-   * the same run. */
-  private sendFailed(kind: number, sender: number, from: PeerRecord, to: number): void {
-    if (this.up[sender] !== 1 || this.incarnation[sender] !== from.incarnation) return;
-    const at = this.now + this.options.detectionDelayMs;
+  /** A message from `sender` (run `senderInc`) could not reach `to`: tell the sender, if it is
+   * still the same run. */
+  private sendFailed(kind: number, sender: number, senderInc: number, to: number): void {
+    if (this.up[sender] !== 1 || this.incarnation[sender] !== senderInc) return;
     if (kind === EV_DELIVER_CONTACT) {
       this.networkPending++;
-      this.queue.push(at, EV_CONTACT_FAILED, sender, from.incarnation, 0, ADDRESS_PREFIX + to, null);
+      this.queue.push(this.now + this.options.detectionDelayMs, EV_CONTACT_FAILED, sender, senderInc, 0, ADDRESS_PREFIX + to, null);
     } else {
-      this.networkPending++;
-      this.queue.push(at, EV_LINK_LOST, sender, from.incarnation, 0, this.records[to]!.id, null);
+      this.notifyLinkLost(sender, this.records[to]!.id);
     }
   }
 
+  /**
+   * `dialler` reached node `t` holding an older record of it (t restarted since): the handshake
+   * names the running incarnation, which the transport reports as `linkUp` one latency later.
+   * One per dialler, peer and instant (a connect and its message are one dial).
+   */
+  private handshake(dialler: number, t: number): void {
+    const at = this.now + this.options.latencyMin;
+    if (this.lastHandshakeFrom === dialler && this.lastHandshakeTo === t && this.lastHandshakeAt === at) return;
+    this.lastHandshakeFrom = dialler;
+    this.lastHandshakeTo = t;
+    this.lastHandshakeAt = at;
+    this.networkPending++;
+    this.queue.push(at, EV_LINK_UP, dialler, this.incarnation[dialler]!, 0, this.records[t]!, null);
+  }
+
+  /** `holder` will learn, after the detection delay, that its link (or exchange) with `peerId`
+   * failed. One notice per holder, peer and instant: a failed connect and the message sent with
+   * it in the same step are one failure. */
   private notifyLinkLost(holder: number, peerId: string): void {
     if (this.up[holder] !== 1) return;
+    const at = this.now + this.options.detectionDelayMs;
+    if (this.lastNoticeHolder === holder && this.lastNoticePeer === peerId && this.lastNoticeAt === at) return;
+    this.lastNoticeHolder = holder;
+    this.lastNoticePeer = peerId;
+    this.lastNoticeAt = at;
     this.networkPending++;
-    this.queue.push(
-      this.now + this.options.detectionDelayMs,
-      EV_LINK_LOST,
-      holder,
-      this.incarnation[holder]!,
-      0,
-      peerId,
-      null,
-    );
+    this.queue.push(at, EV_LINK_LOST, holder, this.incarnation[holder]!, 0, peerId, null);
   }
 
   private stepNode(i: number, input: Input): void {
@@ -506,15 +591,19 @@ export class Simulation {
     for (let k = 0; k < effects.length; k++) {
       const e = effects[k]!;
       switch (e.type) {
-        case "send":
-          this.transmit(EV_DELIVER, i, parseIndex(e.to.id, 1), e.message);
+        case "send": {
+          const t = parseIndex(e.to.id, 1);
+          this.transmit(EV_DELIVER, i, t, e.message);
+          if (e.to.incarnation !== this.incarnation[t] && this.up[t] === 1) this.handshake(i, t);
           break;
+        }
         case "sendToContact": {
           const t = this.addressIndex(e.address);
           if (t < 0 || t === i) {
             stats.messagesSent++;
             this.networkPending++;
-            this.queue.push(this.now, EV_CONTACT_FAILED, i, this.incarnation[i]!, 0, e.address, null);
+            // Nobody at that address (or it is ourselves): refused after the detection delay.
+            this.queue.push(this.now + this.options.detectionDelayMs, EV_CONTACT_FAILED, i, this.incarnation[i]!, 0, e.address, null);
           } else {
             this.transmit(EV_DELIVER_CONTACT, i, t, e.message);
           }
@@ -524,8 +613,10 @@ export class Simulation {
           const t = parseIndex(e.peer.id, 1);
           if (this.up[t] === 1 && (!this.partitioned || this.side[t] === this.side[i])) {
             this.links.add(i, t);
-          } else if (this.up[t] === 1 || this.crashed[t] !== 1 || this.options.detectCrashes) {
-            // The connection cannot be made: the dialler finds out.
+            if (e.peer.incarnation !== this.incarnation[t]) this.handshake(i, t);
+          } else {
+            // Nothing answers the dial (down, or across a partition): the dialler finds out, whether
+            // or not crashes of linked peers are detected.
             this.notifyLinkLost(i, e.peer.id);
           }
           break;
@@ -545,7 +636,7 @@ export class Simulation {
           stats.passiveChanged++;
           break;
         case "schedule":
-          if (this.options.timers) {
+          if (this.timersOn) {
             this.queue.push(this.now + e.delayMs, EV_TIMER, i, this.incarnation[i]!, 0, e.timer, null);
           }
           break;
@@ -556,7 +647,10 @@ export class Simulation {
     }
   }
 
-  /** Puts `message` from `from` to `to` on the wire: lost, or delivered after a latency. */
+  /**
+   * Puts `message` from `from` to `to` on the wire: lost, failed at once (the target is down or
+   * across a partition: nothing can connect), or delivered after a latency.
+   */
   private transmit(kind: number, from: number, to: number, message: Message): void {
     const stats = this.stats;
     stats.messagesSent++;
@@ -566,9 +660,38 @@ export class Simulation {
       stats.lost++;
       return;
     }
-    const latency = o.latencyMax === o.latencyMin ? o.latencyMin : o.latencyMin + this.netRng.next() * (o.latencyMax - o.latencyMin);
+    if (this.up[to] !== 1 || (this.partitioned && this.side[to] !== this.side[from])) {
+      if (this.up[to] !== 1) stats.deadTarget++;
+      else stats.partitioned++;
+      this.sendFailed(kind, from, this.incarnation[from]!, to);
+      return;
+    }
+    if (kind === EV_DELIVER && this.links.has(from, to)) kind = EV_DELIVER_LINKED;
+    let at = this.now + o.latencyMin;
+    if (o.latencyMax !== o.latencyMin) {
+      at += this.netRng.next() * (o.latencyMax - o.latencyMin);
+      if (o.fifo) at = this.fifoTime(from, to, at);
+    }
     this.networkPending++;
-    this.queue.push(this.now + latency, kind, to, 0, from, message, this.records[from]!);
+    this.queue.push(at, kind, to, this.incarnation[to]!, from, message, this.records[from]!);
+  }
+
+  private linkedEitherWay(a: number, b: number): boolean {
+    return this.links.has(a, b) || this.links.has(b, a);
+  }
+
+  /** Delivery time of a message from `from` to `to` due at `at`, not before the previous one on
+   * that pair (equal times keep push order). Pairs whose last delivery is past are forgotten. */
+  private fifoTime(from: number, to: number, at: number): number {
+    const key = from * PAIR_KEY + to;
+    const last = this.lastOnPair.get(key);
+    const t = last !== undefined && last > at ? last : at;
+    this.lastOnPair.set(key, t);
+    if (this.lastOnPair.size > this.pairSweepAt) {
+      for (const [k, v] of this.lastOnPair) if (v <= this.now) this.lastOnPair.delete(k);
+      this.pairSweepAt = Math.max(4096, 2 * this.lastOnPair.size);
+    }
+    return t;
   }
 
   private addressIndex(address: string): number {

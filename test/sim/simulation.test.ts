@@ -195,3 +195,29 @@ describe("Simulation: failures", () => {
     expectInvariants(sim);
   });
 });
+
+describe("Simulation: driving cycles", () => {
+  test("a spread cycle fires every node's timers once, within the spread, with the cores' timers off", () => {
+    const sim = new Simulation({ seed: 21, nodes: 100, timers: false });
+    sim.joinAll();
+    const t0 = sim.now;
+    const before = sim.stats.timers;
+    sim.cycle({ spreadMs: 2000 });
+    expect(sim.stats.timers - before).toBe(200); // maintenance + shuffle at each of 100 nodes
+    expect(sim.now).toBe(t0 + sim.config.shuffleIntervalMs);
+    expect(sim.stats.sentByKind.shuffle).toBeGreaterThan(100);
+  });
+
+  test("stopTimers lets a run with timers drain to quiet", () => {
+    const sim = new Simulation({ seed: 22, nodes: 40 });
+    sim.joinAll({ between: 20 });
+    sim.runFor(20_000);
+    expect(sim.timersRunning).toBe(true);
+    sim.stopTimers();
+    expect(sim.runUntilQuiet(1_000_000)).toBe(true);
+    const fired = sim.stats.timers;
+    sim.runFor(60_000);
+    expect(sim.stats.timers).toBe(fired);
+    expect(sim.pendingEvents).toBe(0);
+  });
+});
