@@ -283,10 +283,16 @@ export class LocalCluster {
     );
   }
 
-  /** Graceful stop: SIGTERM to every node (it leaves the overlay), SIGKILL after `graceMs`. */
+  /** Graceful stop: SIGTERM to every node (it leaves the overlay; watchers still print that), then
+   * everything else; SIGKILL whatever still runs after `graceMs`. */
   async stopGracefully(graceMs = 5000): Promise<void> {
-    for (const c of this.children) c.kill("SIGTERM");
     const deadline = Date.now() + graceMs;
+    const nodes = [...this.nodes.values()].map((n) => n.child).filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of nodes) c.kill("SIGTERM");
+    while (nodes.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const c of this.children) c.kill("SIGTERM");
     while (this.running() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await this.stopAll();
   }
