@@ -162,6 +162,7 @@ export class Transport {
   /** The core put `peer` in its active view: keep a long-lived link to it. */
   private connect(peer: PeerRecord): void {
     const link = this.linkFor(peer) ?? this.dialPeer(peer);
+    this.log.debug({ peer: peer.id, link: link.serial, state: link.state, active: link.active, closing: link.closing }, "connect");
     if (!link.active) link.lastReceived = Date.now(); // a full failure window from now
     link.active = true;
     link.closing = false;
@@ -209,6 +210,7 @@ export class Transport {
   /** `peerId` left the active view: flush (e.g. the DISCONNECT just queued), then end. */
   private disconnect(peerId: string): void {
     const link = this.reg.byId.get(peerId);
+    this.log.debug({ peer: peerId, link: link?.serial, state: link?.state }, "disconnect");
     if (!link) return;
     link.active = false;
     link.closing = true;
@@ -250,6 +252,7 @@ export class Transport {
     );
     this.reg.track(link);
     this.reg.c.dials++;
+    this.log.debug({ peer: peer?.id, link: link.serial, target }, "dial");
     call.on("data", (res) => this.onFrame(link, res.message));
     call.on("error", () => {}); // the 'status' event that follows says everything
     call.on("status", (s) => this.onClientStatus(link, s));
@@ -351,6 +354,7 @@ export class Transport {
     link.confirmed = true;
     link.state = "open";
     this.reg.key(sender.id, link);
+    this.log.debug({ peer: sender.id, link: link.serial, dialled: link.dialled, queued: link.queue.length }, "link up");
     this.h.linkUp(sender);
     if (link.finished) return; // the node reacted by closing it
     link.flush();

@@ -55,7 +55,7 @@ export async function startNode(
     listen: "127.0.0.1:0",
     protocol,
     queueLimit: 1024,
-    logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
+    logger: pino({ level: process.env.LOG_LEVEL ?? "silent" }).child({ node: id }),
     handlers,
     ...TIMING,
     ...opts,
