@@ -4,7 +4,9 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Dependencies first (cached layer); the build runs below, once the sources are there.
-RUN npm ci --ignore-scripts
+# npm install stands in for npm ci when the lock file lacks the optional platform packages of
+# @bufbuild/buf (a lock made where the registry does not serve them makes npm ci refuse it).
+RUN npm ci --ignore-scripts || npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY gen ./gen
 COPY src ./src
