@@ -21,13 +21,15 @@ export const EV_LINK_LOST = 3;
 export const EV_CONTACT_FAILED = 4;
 /** A dial reached a newer incarnation than the record it dialled: the handshake tells the dialler. */
 export const EV_LINK_UP = 5;
-export const EV_TIMER = 6;
+/** The other side closed the pair's connection (its core dropped us): we notice if we still use it. */
+export const EV_LINK_CLOSED = 6;
+export const EV_TIMER = 7;
 /** A scripted action (a callback) run at its time. */
-export const EV_ACTION = 7;
+export const EV_ACTION = 8;
 
 /** Whether events of this kind are network traffic (what `runUntilQuiet` waits out). */
 export function isNetworkKind(kind: number): boolean {
-  return kind <= EV_LINK_UP;
+  return kind <= EV_LINK_CLOSED;
 }
 
 export class EventQueue {

@@ -15,6 +15,8 @@ export class LinkTable {
   /** Next record on the holder's list; doubles as the free list. */
   private nextOut: Int32Array;
   private nextIn: Int32Array;
+  /** When each link was made (simulated ms). */
+  private madeAt: Float64Array;
   private freeHead = -1;
   private used = 0;
   private capacity = 0;
@@ -27,6 +29,7 @@ export class LinkTable {
     this.target = new Int32Array(0);
     this.nextOut = new Int32Array(0);
     this.nextIn = new Int32Array(0);
+    this.madeAt = new Float64Array(0);
     this.ensureNodes(nodes);
     this.growRecords(Math.max(64, nodes * 6));
   }
@@ -58,14 +61,21 @@ export class LinkTable {
     return false;
   }
 
-  /** `h` holds a link to `t` (idempotent). */
-  add(h: number, t: number): void {
+  /** When the link `h` holds to `t` was made, or NaN if it holds none. */
+  madeTime(h: number, t: number): number {
+    for (let r = this.outHead[h]!; r >= 0; r = this.nextOut[r]!) if (this.target[r] === t) return this.madeAt[r]!;
+    return NaN;
+  }
+
+  /** `h` holds a link to `t`, made at `time` (idempotent: an existing link keeps its time). */
+  add(h: number, t: number, time = 0): void {
     if (this.has(h, t)) return;
     if (this.freeHead < 0) this.growRecords(this.capacity * 2);
     const r = this.freeHead;
     this.freeHead = this.nextOut[r]!;
     this.holder[r] = h;
     this.target[r] = t;
+    this.madeAt[r] = time;
     this.nextOut[r] = this.outHead[h]!;
     this.outHead[h] = r;
     this.nextIn[r] = this.inHead[t]!;
@@ -171,6 +181,9 @@ export class LinkTable {
     this.target = grow(this.target);
     this.nextOut = grow(this.nextOut);
     this.nextIn = grow(this.nextIn);
+    const made = new Float64Array(c);
+    made.set(this.madeAt);
+    this.madeAt = made;
     for (let r = c - 1; r >= old; r--) {
       this.nextOut[r] = this.freeHead;
       this.freeHead = r;

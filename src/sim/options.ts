@@ -61,6 +61,8 @@ export interface SimStats {
   partitioned: number;
   /** `linkLost` inputs given to cores. */
   linkLost: number;
+  /** Of `linkLost`: the other side closed the connection while this node still used it. */
+  closedByPeer: number;
   /** `linkUp` inputs given to cores: a dial reached a newer incarnation than the record dialled. */
   linkUp: number;
   /** `contactFailed` inputs given to cores. */
@@ -97,6 +99,7 @@ export function newStats(): SimStats {
     deadTarget: 0,
     partitioned: 0,
     linkLost: 0,
+    closedByPeer: 0,
     linkUp: 0,
     contactFailed: 0,
     timers: 0,

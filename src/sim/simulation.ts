@@ -23,6 +23,7 @@ import {
   EV_DELIVER_CONTACT,
   EV_DELIVER_LINKED,
   EV_LINK_LOST,
+  EV_LINK_CLOSED,
   EV_LINK_UP,
   EV_TIMER,
   EventQueue,
@@ -500,6 +501,20 @@ export class Simulation {
         this.stepNode(node, { type: "linkUp", peer });
         return;
       }
+      case EV_LINK_CLOSED: {
+        // `aux` closed its connection to `node` at `closedAt` (ref): `node` notices only if it
+        // still uses a link made before that, and `aux` has not linked to it again since.
+        const closedAt = ref as number;
+        const made = this.links.madeTime(node, aux);
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc || !(made <= closedAt) || this.links.has(aux, node)) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.linkLost++;
+        this.stats.closedByPeer++;
+        this.stepNode(node, { type: "linkLost", peerId: this.records[aux]!.id });
+        return;
+      }
       case EV_TIMER:
         if (this.up[node] !== 1 || this.incarnation[node] !== inc || (!this.timersOn && aux !== 1)) {
           this.stats.stale++;
@@ -549,6 +564,21 @@ export class Simulation {
     } else {
       this.notifyLinkLost(sender, this.records[to]!.id);
     }
+  }
+
+  /**
+   * `closer`'s core dropped `t` (`disconnect`): the transport closes the pair's one connection once
+   * what is queued on it is sent. If `t` still uses that connection (holds a link to `closer`,
+   * e.g. after `closer` declared it failed without a DISCONNECT), it sees it end: `linkLost`.
+   * A graceful DISCONNECT arrives first and makes `t` drop its link, so nothing more happens.
+   */
+  private closeConnection(closer: number, t: number): void {
+    if (this.up[t] !== 1 || (this.partitioned && this.side[t] !== this.side[closer])) return;
+    const o = this.options;
+    let at = this.now + o.latencyMax;
+    if (o.latencyMax !== o.latencyMin && o.fifo) at = this.fifoTime(closer, t, at);
+    this.networkPending++;
+    this.queue.push(at, EV_LINK_CLOSED, t, this.incarnation[t]!, closer, this.now, null);
   }
 
   /**
@@ -612,7 +642,7 @@ export class Simulation {
         case "connect": {
           const t = parseIndex(e.peer.id, 1);
           if (this.up[t] === 1 && (!this.partitioned || this.side[t] === this.side[i])) {
-            this.links.add(i, t);
+            this.links.add(i, t, this.now);
             if (e.peer.incarnation !== this.incarnation[t]) this.handshake(i, t);
           } else {
             // Nothing answers the dial (down, or across a partition): the dialler finds out, whether
@@ -621,9 +651,12 @@ export class Simulation {
           }
           break;
         }
-        case "disconnect":
-          this.links.remove(i, parseIndex(e.peerId, 1));
+        case "disconnect": {
+          const t = parseIndex(e.peerId, 1);
+          this.links.remove(i, t);
+          this.closeConnection(i, t);
           break;
+        }
         case "peerUp":
           stats.peerUp++;
           this.hooks?.peerUp?.(i, e.peer, this.now);

@@ -140,6 +140,27 @@ describe("Simulation: failures", () => {
     expectInvariants(sim, { quiet: true });
   });
 
+  test("a node that drops a live peer as failed closes the connection; the peer notices and drops it too", () => {
+    const sim = settledOverlay(new Simulation({ seed: 17, nodes: 30, timers: false }), 3);
+    const a = 4;
+    const b = sim.activeIndices(a)[0]!;
+    sim.inject(a, { type: "linkLost", peerId: `n${b}` }); // a false suspicion: b is alive
+    expect(sim.activeIndices(a, true)).not.toContain(b);
+    sim.runUntilQuiet();
+    expect(sim.stats.closedByPeer).toBeGreaterThan(0);
+    expectInvariants(sim, { quiet: true });
+  });
+
+  test("an evicted peer is told by DISCONNECT, not by a failure", () => {
+    const sim = new Simulation({ seed: 18, nodes: 3, timers: false, protocol: { activeViewSize: 1 } });
+    sim.joinAll();
+    sim.runUntilQuiet();
+    expect(sim.stats.sentByKind.disconnect).toBeGreaterThan(0); // the contact evicted someone
+    expect(sim.stats.closedByPeer).toBe(0);
+    expect(sim.stats.coreDropped["not-a-neighbor"]).toBe(0);
+    expectInvariants(sim, { quiet: true });
+  });
+
   test("a leaving node is dropped by its neighbours and then is gone", () => {
     const sim = settledOverlay(new Simulation({ seed: 14, nodes: 40, timers: false }), 3);
     const neighbours = sim.activeIndices(3);
