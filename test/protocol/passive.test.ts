@@ -59,10 +59,16 @@ describe("passive entries that fail", () => {
     }
   });
 
-  it("a failed entry is a last-resort candidate, asked at most once per maintenance interval", () => {
+  it("a failed entry is a last-resort candidate, retried after a rest that doubles per failure", () => {
     const n = withPassive({ activeViewSize: 2 });
+    const interval = n.config.maintenanceIntervalMs;
     fail(n, 0);
-    expect(sent(n.timer("maintenance", 500), "neighbor")).toEqual([]); // tried 500 ms ago
-    expect(sent(n.timer("maintenance", 1_000), "neighbor").map((s) => s.to.id)).toEqual(["p"]);
+    expect(sent(n.timer("maintenance", interval - 1), "neighbor")).toEqual([]);
+    const ask = sent(n.timer("maintenance", interval), "neighbor");
+    expect(ask.map((s) => s.to.id)).toEqual(["p"]);
+    // The attempt fails too (second failure): now it rests two intervals.
+    fail(n, interval + 10);
+    expect(sent(n.timer("maintenance", interval + 10 + 2 * interval - 1), "neighbor")).toEqual([]);
+    expect(sent(n.timer("maintenance", interval + 10 + 2 * interval), "neighbor").map((s) => s.to.id)).toEqual(["p"]);
   });
 });
