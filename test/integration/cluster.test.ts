@@ -9,7 +9,7 @@ import { PeerDownReason } from "../../gen/hyparview/v1/membership_pb.js";
 import { unaryCall } from "../../src/grpc/index.js";
 import type { MembershipEvent } from "../../src/index.js";
 import { WatchRecorder, waitFor } from "../membership/helpers.js";
-import { Cluster, asymmetries, infoLines } from "./cluster.js";
+import { Cluster, infoLines, settled } from "./cluster.js";
 
 const N = 8;
 const SIZE = 5;
@@ -50,24 +50,20 @@ describe(`a cluster of ${N} nodes`, () => {
     await cluster?.close();
   });
 
-  it(`converges: every active view holds ${SIZE} peers and they are symmetric (read over gRPC)`, async () => {
+  it(`converges: symmetric active views, full (${SIZE}) wherever a link can still be added (read over gRPC)`, async () => {
     const started = Date.now();
-    const views = await waitFor(
-      "full, symmetric active views",
-      async () => {
-        const v = await cluster.activeViews();
-        const full = [...v.values()].every((peers) => peers.length === SIZE);
-        return full && asymmetries(v).length === 0 ? v : null;
-      },
-      15_000,
-      100,
-    ).catch(async (e: Error) => {
+    const views = await waitFor("settled active views", async () => {
+      const v = await cluster.activeViews();
+      return settled(v, SIZE) ? v : null;
+    }, 15_000, 100).catch(async (e: Error) => {
       throw new Error(`${e.message}; views: ${JSON.stringify(Object.fromEntries(await cluster.activeViews()))}`);
     });
-    console.log(`converged in ${Date.now() - started} ms`);
+    const full = [...views.values()].filter((p) => p.length === SIZE).length;
+    console.log(`settled in ${Date.now() - started} ms; ${full} of ${N} views hold ${SIZE} peers`);
     for (const [id, peers] of views) {
       expect(peers).not.toContain(id);
-      expect(new Set(peers).size).toBe(SIZE);
+      expect(new Set(peers).size).toBe(peers.length);
+      expect(peers.length).toBeGreaterThanOrEqual(2);
     }
   });
 
@@ -129,20 +125,11 @@ describe(`a cluster of ${N} nodes`, () => {
     console.log(`neighbours saw LEFT within ${Date.now() - t0} ms`);
     for (const w of watchers) w.checkContiguous();
 
-    // As full as 7 nodes can be: 7 x 5 is odd, so at most six hold 5 peers and one holds 4.
     const rest = cluster.members.slice(0, N - 1);
-    await waitFor(
-      "the remaining nodes to refill their active views",
-      async () => {
-        const v = await cluster.activeViews(rest);
-        const sizes = [...v.values()].map((p) => p.length);
-        const total = sizes.reduce((a, b) => a + b, 0);
-        const gone = [...v.values()].every((p) => !p.includes(leaver.node.id));
-        return gone && asymmetries(v).length === 0 && total >= (N - 1) * SIZE - 1 && Math.min(...sizes) >= SIZE - 1;
-      },
-      15_000,
-      100,
-    ).catch(async (e: Error) => {
+    await waitFor("the remaining nodes to refill their active views", async () => {
+      const v = await cluster.activeViews(rest);
+      return settled(v, SIZE) && [...v.values()].every((p) => !p.includes(leaver.node.id));
+    }, 15_000, 100).catch(async (e: Error) => {
       throw new Error(`${e.message}; views: ${JSON.stringify(Object.fromEntries(await cluster.activeViews(rest)))}`);
     });
     watchers.forEach((w) => w.cancel());

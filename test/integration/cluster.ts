@@ -94,3 +94,21 @@ export function asymmetries(views: Map<string, string[]>): string[] {
   }
   return out;
 }
+
+/**
+ * Whether the active views are settled: symmetric, and no link could still be added without an
+ * eviction (every view is full, or every other node it lacks is full). The paper's rules stop
+ * there: a full node rejects a low-priority NEIGHBOR, so two short nodes that are already linked
+ * stay short. (A stricter goal, every view full whenever the sizes allow, is not reached in every
+ * run; see the report of the cluster test.)
+ */
+export function settled(views: Map<string, string[]>, size: number): boolean {
+  if (asymmetries(views).length > 0) return false;
+  const full = Math.min(size, views.size - 1);
+  for (const [a, peers] of views) {
+    if (peers.length >= full) continue;
+    if (peers.length === 0) return false;
+    for (const [b, other] of views) if (b !== a && !peers.includes(b) && other.length < full) return false;
+  }
+  return true;
+}
