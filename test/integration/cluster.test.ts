@@ -103,6 +103,15 @@ describe(`a cluster of ${N} nodes`, () => {
     expect([...ids].sort()).toEqual(members.active.map((p) => p.id).sort());
   });
 
+  it("a Join with bad contacts gets INVALID_ARGUMENT naming the contact", async () => {
+    const m = cluster.members[1]!;
+    const err = await unaryCall(m.client, "join", { contacts: [cluster.members[0]!.node.address, "10.0.0.1"] }).catch(
+      (e: grpc.ServiceError) => e,
+    );
+    expect(err).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'contacts[1]: "10.0.0.1" is not host:port with a port 1-65535' });
+    expect(m.node.phase).toBe("running");
+  });
+
   it("graceful leave: health goes NOT_SERVING, neighbours see peer_down(LEFT) and refill their views", async () => {
     const leaver = cluster.members[N - 1]!;
     const views = await cluster.activeViews();
