@@ -153,6 +153,8 @@ export class Net {
   /** When set, a message to a core that is not (or no longer) in the network comes back to its
    * sender as `linkLost`, as a transport reports an undeliverable message. Off: silently lost. */
   failUndeliverable = false;
+  /** A network partition: messages for which it returns true are undeliverable. */
+  cut: (from: string, to: string) => boolean = () => false;
 
   add(node: Node): Node {
     this.nodes.set(node.id, node);
@@ -186,7 +188,7 @@ export class Net {
       if (e.type === "send") this.queue.push({ from: n.self, to: e.to.id, message: e.message });
       else if (e.type === "sendToContact") {
         const target = [...this.nodes.values()].find((x) => x.self.address === e.address);
-        if (target) this.queue.push({ from: n.self, to: target.id, message: e.message });
+        if (target && !this.cut(n.id, target.id)) this.queue.push({ from: n.self, to: target.id, message: e.message });
         else this.step(n.id, { type: "contactFailed", address: e.address });
       }
     }
@@ -202,7 +204,9 @@ export class Net {
         held.push(m);
         continue;
       }
-      if (this.nodes.has(m.to)) this.step(m.to, { type: "message", from: m.from, message: m.message });
+      if (this.nodes.has(m.to) && !this.cut(m.from.id, m.to)) {
+        this.step(m.to, { type: "message", from: m.from, message: m.message });
+      }
       else if (this.failUndeliverable && this.nodes.get(m.from.id)?.self === m.from) {
         this.step(m.from.id, { type: "linkLost", peerId: m.to });
       }
@@ -222,6 +226,23 @@ export class Net {
       }
     }
     return out;
+  }
+
+  /** Whether the confirmed links connect every core. */
+  connected(): boolean {
+    const start = this.nodes.keys().next().value;
+    if (start === undefined) return true;
+    const seen = new Set([start]);
+    const todo = [start];
+    while (todo.length > 0) {
+      for (const p of this.node(todo.pop()!).core.activePeers()) {
+        if (this.nodes.has(p.id) && !seen.has(p.id)) {
+          seen.add(p.id);
+          todo.push(p.id);
+        }
+      }
+    }
+    return seen.size === this.nodes.size;
   }
 
   violations(): string[] {

@@ -208,6 +208,44 @@ describe("NEIGHBOR at the receiver (§4.3)", () => {
   });
 });
 
+describe("our own pending requests hold no slot against live links (deviation: the paper's requester holds none)", () => {
+  /** n: activeViewSize 2, a confirmed, its NEIGHBOR to p pending: the view is full. */
+  function pendingFull(seed = 1) {
+    const n = node({ activeViewSize: 2 }, seed);
+    n.link(A);
+    n.addPassive([P]);
+    const ask = sent(n.timer("maintenance", 1_000), "neighbor")[0]!;
+    expect(n.pendingIds()).toEqual(["p"]);
+    return { n, requestId: ask.message.requestId };
+  }
+
+  it("a low-priority NEIGHBOR takes the slot of our pending request, which is given up with DISCONNECT", () => {
+    const { n, requestId } = pendingFull();
+    const fx = n.receive(X, { kind: "neighbor", priority: "low", requestId: 5 }, 1_100);
+    expect(sent(fx, "neighborReply", "x").map((r) => r.message.accepted)).toEqual([true]);
+    expect(sent(fx, "disconnect").map((d) => d.to.id)).toEqual(["p"]);
+    expect(ofType(fx, "peerDown")).toEqual([]); // p was never up
+    expect(n.activeIds()).toEqual(["a", "x"]);
+    expect(n.passiveIds()).toEqual(["p"]);
+    // p's acceptance, sent before it got our DISCONNECT, must not re-add it on our side only.
+    const late = n.receive(P, { kind: "neighborReply", requestId, accepted: true }, 1_200);
+    expect(ofType(late, "peerUp")).toEqual([]);
+    expect(drops(late)).toEqual(["unexpected-reply"]);
+    expect(n.activeIds()).toEqual(["a", "x"]);
+    expect(n.violations).toEqual([]);
+  });
+
+  it("an eviction to make room drops our pending request rather than a confirmed neighbor", () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const { n } = pendingFull(seed);
+      const fx = n.receive(peer("j"), { kind: "join", requestId: 3 }, 1_100);
+      expect(sent(fx, "disconnect").map((d) => d.to.id)).toEqual(["p"]);
+      expect(ofType(fx, "peerDown")).toEqual([]);
+      expect(n.activeIds()).toEqual(["a", "j"]);
+    }
+  });
+});
+
 describe("NEIGHBOR replies at the requester (§4.3)", () => {
   /** n has one confirmed peer (B), room for one more, and P, Q in reserve; maintenance asks one. */
   function asking(seed = 1) {
