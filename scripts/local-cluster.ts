@@ -171,6 +171,13 @@ export class LocalCluster {
     private readonly readyTimeoutMs = 15_000,
   ) {
     requireBuild();
+    // Last resort if the owner never calls stopAll (a crashed test worker, an uncaught error).
+    process.once("exit", () => {
+      for (const c of this.children) {
+        c.kill("SIGCONT");
+        c.kill("SIGKILL");
+      }
+    });
   }
 
   /** Starts hyparviewd with `--id id` on free (or given) ports; resolves once its API serves. */
