@@ -70,6 +70,18 @@ export function envName(flag: string): string {
   return `HYPARVIEW_${flag.toUpperCase().replace(/-/g, "_")}`;
 }
 
+/** How --help names each kind of value. */
+const ARG_NAMES: Readonly<Record<FlagKind, string>> = {
+  text: "name",
+  listen: "host:port",
+  endpoint: "host:port",
+  contacts: "host:port",
+  meta: "key=value",
+  count: "n",
+  duration: "duration",
+  level: "level",
+};
+
 /** The text of `hyparviewd --help`. */
 export function helpText(): string {
   const lines = [
@@ -81,8 +93,7 @@ export function helpText(): string {
     "",
   ];
   for (const f of FLAGS) {
-    const arg = f.kind === "meta" ? " key=value" : f.kind === "level" ? " level" : ` ${f.kind === "count" ? "n" : f.kind === "duration" ? "duration" : f.kind === "text" ? "name" : "host:port"}`;
-    lines.push(`  --${f.name}${arg}`.padEnd(34) + ` ${f.help}`);
+    lines.push(`  --${f.name} ${ARG_NAMES[f.kind]}`.padEnd(34) + ` ${f.help}`);
     lines.push(" ".repeat(35) + `${envName(f.name)}; default: ${f.defaultText}`);
   }
   lines.push("  -h, --help".padEnd(34) + " print this help and exit");
