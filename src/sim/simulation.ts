@@ -30,6 +30,7 @@ import {
   isNetworkKind,
 } from "./events.js";
 import { LinkTable } from "./links.js";
+import { PairClock } from "./pairs.js";
 import {
   newStats,
   resolveSimOptions,
@@ -42,8 +43,6 @@ import {
 
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 const ADDRESS_PREFIX = "sim:";
-/** Pair keys: from * PAIR_KEY + to, exact in a double for up to 2^26 nodes. */
-const PAIR_KEY = 2 ** 26;
 
 /** Timer inputs are constant: shared, never allocated per event. */
 const TIMER_INPUT: Record<TimerKind, Input> = {
@@ -118,8 +117,7 @@ export class Simulation {
   private networkPending = 0;
   private readonly scratchHolders: number[] = [];
   /** Per-pair time of the last delivery scheduled, for FIFO order with random latencies. */
-  private readonly lastOnPair = new Map<number, number>();
-  private pairSweepAt = 4096;
+  private readonly pairClock = new PairClock();
   /** The last handshake scheduled (see `handshake`). */
   private lastHandshakeFrom = -1;
   private lastHandshakeTo = -1;
@@ -714,17 +712,9 @@ export class Simulation {
   }
 
   /** Delivery time of a message from `from` to `to` due at `at`, not before the previous one on
-   * that pair (equal times keep push order). Pairs whose last delivery is past are forgotten. */
+   * that pair (equal times keep push order). */
   private fifoTime(from: number, to: number, at: number): number {
-    const key = from * PAIR_KEY + to;
-    const last = this.lastOnPair.get(key);
-    const t = last !== undefined && last > at ? last : at;
-    this.lastOnPair.set(key, t);
-    if (this.lastOnPair.size > this.pairSweepAt) {
-      for (const [k, v] of this.lastOnPair) if (v <= this.now) this.lastOnPair.delete(k);
-      this.pairSweepAt = Math.max(4096, 2 * this.lastOnPair.size);
-    }
-    return t;
+    return this.pairClock.next(from, to, at, this.now);
   }
 
   private addressIndex(address: string): number {
