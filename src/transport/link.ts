@@ -59,7 +59,7 @@ export class Link {
   readonly queue: OverlayMessage[] = [];
   /** write() returned false; wait for 'drain'. */
   private blocked = false;
-  readonly createdAt: number;
+  createdAt: number;
   /** Anything received (heartbeats included): the failure detector's clock. */
   lastReceived: number;
   /** Anything sent: heartbeats are needed only when this is old. */
@@ -196,6 +196,16 @@ export class Link {
   /** For the failure detector and stats: not yet closed by either side. */
   get streamOpen(): boolean {
     return this.state !== "closed" && this.state !== "parked";
+  }
+
+  /** Our own event loop stalled for `ms` (GC, CPU starvation, a long synchronous burst): that
+   * time does not count as silence from the peer, whose data may be waiting unread. Sending is
+   * not credited, so heartbeats go out at once. */
+  creditStall(ms: number, now: number): void {
+    this.lastReceived = Math.min(now, this.lastReceived + ms);
+    this.lastActivity = Math.min(now, this.lastActivity + ms);
+    this.createdAt = Math.min(now, this.createdAt + ms);
+    this.parkedAt = Math.min(now, this.parkedAt + ms);
   }
 
   /** The stream is gone but the queue waits for the peer's own link to us. */

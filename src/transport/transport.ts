@@ -44,6 +44,8 @@ export class Transport {
   private server: grpc.Server | null = null;
   private readonly serverLinks = new WeakMap<object, Link>();
   private ticker: NodeJS.Timeout | null = null;
+  private tickEvery = 0;
+  private lastTick = Date.now();
   private readonly startedAt = Date.now();
   private readonly reg: LinkRegistry;
 
@@ -82,7 +84,9 @@ export class Transport {
     if (ephemeral) {
       this.me = { ...this.me, address: `${this.me.address.slice(0, -2)}:${port}` };
     }
-    this.ticker = setInterval(() => this.tick(), tickMs(this.o));
+    this.tickEvery = tickMs(this.o);
+    this.lastTick = Date.now();
+    this.ticker = setInterval(() => this.tick(), this.tickEvery);
     this.ticker.unref();
     this.log.debug({ listen: this.o.listen, port }, "overlay transport listening");
     return { port };
@@ -453,6 +457,14 @@ export class Transport {
   /** Heartbeats, the failure detector, and the timeouts of short-lived, parked and stuck links. */
   private tick(): void {
     const now = Date.now();
+    // A tick that comes late means our event loop stalled: what peers sent meanwhile is still
+    // unread (timers run before I/O), so the stall must not count as their silence.
+    const late = now - this.lastTick - this.tickEvery;
+    this.lastTick = now;
+    if (late > this.tickEvery) {
+      this.log.warn({ stalledMs: late }, "event loop stalled; not counted against peers");
+      for (const link of this.reg.links) link.creditStall(late, now);
+    }
     for (const link of [...this.reg.links]) {
       if (link.finished) continue;
       switch (due(link, now, this.o)) {

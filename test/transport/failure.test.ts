@@ -75,3 +75,25 @@ describe("transport failure detection", () => {
     await waitFor(() => a.of("linkLost").length === 1, "a reports its one-sided active link lost");
   });
 });
+
+describe("a stall of our own event loop", () => {
+  afterEach(closeAll);
+
+  it("is not taken for the silence of our peers", async () => {
+    const a = await startNode("a");
+    const b = await startNode("b");
+    b.react = (e) => {
+      if (e.type === "linkUp") b.t.apply({ type: "connect", peer: e.peer });
+    };
+    a.t.apply({ type: "connect", peer: b.self });
+    await waitFor(() => b.t.stats().activeLinks === 1, "link active on both sides");
+    // Block this process (both nodes) for longer than the failure timeout, as a GC pause or a
+    // starved CPU would.
+    const until = Date.now() + TIMING.failureTimeoutMs + 300;
+    while (Date.now() < until) {
+      /* busy */
+    }
+    await holdsFor(() => a.of("linkLost").length === 0 && b.of("linkLost").length === 0, "no linkLost", TIMING.failureTimeoutMs);
+    expect(a.t.stats().activeLinks).toBe(1);
+  });
+});
