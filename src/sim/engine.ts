@@ -1,0 +1,498 @@
+/**
+ * The simulator's engine: node state, the event queue and the simulated links, and the mapping of
+ * core effects to events (message deliveries after a latency, timers, failure notices). It owns
+ * the hot loop; `Simulation` is the experiment-facing API over it.
+ *
+ * Network model (see also src/sim/index.ts): one connection per pair of nodes, FIFO, carrying the
+ * long-lived links the cores ask for (`connect` / `disconnect`) and short-lived exchanges. A send to
+ * a node that is down or across a partition fails at once; a failure reaches the sender as
+ * `linkLost` (`contactFailed` for a JOIN) after the detection delay. A crash or a partition breaks
+ * links, and only their holders learn it. Notices about a connection that was replaced since are
+ * stale and dropped, as a real transport keyed by peer id would.
+ */
+import {
+  HyParView,
+  resolveConfig,
+  SeededRng,
+  type Effect,
+  type Input,
+  type Message,
+  type PeerRecord,
+  type ProtocolConfig,
+  type TimerKind,
+} from "../protocol/index.js";
+import {
+  EV_ACTION,
+  EV_CONTACT_FAILED,
+  EV_DELIVER,
+  EV_DELIVER_CONTACT,
+  EV_DELIVER_LINKED,
+  EV_LINK_CLOSED,
+  EV_LINK_LOST,
+  EV_LINK_UP,
+  EV_TIMER,
+  EventQueue,
+  isNetworkKind,
+} from "./events.js";
+import { LinkTable } from "./links.js";
+import { PairClock } from "./pairs.js";
+import { newStats, resolveSimOptions, type ResolvedSimOptions, type SimHooks, type SimOptions, type SimStats } from "./options.js";
+
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+export const ADDRESS_PREFIX = "sim:";
+
+/** Timer inputs are constant: shared, never allocated per event. */
+export const TIMER_INPUT: Record<TimerKind, Input> = {
+  shuffle: Object.freeze({ type: "timer", timer: "shuffle" }),
+  maintenance: Object.freeze({ type: "timer", timer: "maintenance" }),
+  join: Object.freeze({ type: "timer", timer: "join" }),
+};
+
+export class Engine {
+  readonly options: ResolvedSimOptions;
+  readonly config: ProtocolConfig;
+  readonly stats: SimStats = newStats();
+  /** Simulated time, ms. */
+  now = 0;
+  /** Passed to scripted actions (the `Simulation`). */
+  owner: unknown = null;
+
+  readonly queue = new EventQueue(4096);
+  readonly links: LinkTable;
+  /** Latency, loss and cycle-spread draws. */
+  readonly netRng: SeededRng;
+  /** One fork per node run: each core gets its own stream. */
+  private readonly seedRng: SeededRng;
+  private readonly hooks: SimHooks | undefined;
+  cores: HyParView[] = [];
+  records: PeerRecord[] = [];
+  /** 1 while the node processes events. */
+  up = new Uint8Array(16);
+  /** 1 after a crash (0 when gone after leaving, or up). */
+  crashed = new Uint8Array(16);
+  incarnation = new Int32Array(16);
+  /** Partition side; 0 for everyone when there is no partition. */
+  side = new Int32Array(16);
+  partitioned = false;
+  /** Nodes created. */
+  n = 0;
+  timersOn: boolean;
+  /** Network events (deliveries, failure notices) waiting; timers and actions are not counted. */
+  networkPending = 0;
+  /** Per-pair time of the last delivery scheduled, for FIFO order with random latencies. */
+  private readonly pairClock = new PairClock();
+  /** The last handshake scheduled (see `handshake`). */
+  private lastHandshakeFrom = -1;
+  private lastHandshakeTo = -1;
+  private lastHandshakeAt = -1;
+  /** The last failure notice scheduled (see `notifyLinkLost`). */
+  private lastNoticeHolder = -1;
+  private lastNoticePeer = "";
+  private lastNoticeAt = -1;
+  private readonly scratchHolders: number[] = [];
+
+  constructor(options: SimOptions) {
+    this.options = resolveSimOptions(options);
+    this.timersOn = this.options.timers;
+    this.config = resolveConfig(options.protocol ?? {});
+    this.hooks = options.hooks;
+    this.netRng = new SeededRng(this.options.seed);
+    this.seedRng = new SeededRng(this.options.seed).fork();
+    this.links = new LinkTable(options.nodes ?? 0);
+  }
+
+  /** Creates a node (not started) and returns its index. */
+  addNode(): number {
+    const i = this.n++;
+    if (i >= this.up.length) this.growNodes(this.up.length * 2);
+    this.links.ensureNodes(this.n);
+    this.incarnation[i] = 1;
+    this.records.push(this.newRecord(i, 1));
+    this.cores.push(new HyParView(this.records[i]!, this.config, this.seedRng.fork()));
+    this.up[i] = 1;
+    return i;
+  }
+
+  /** Node `i` runs again: same id, next incarnation, a fresh core (not started). */
+  rerun(i: number): void {
+    const inc = ++this.incarnation[i]!;
+    this.records[i] = this.newRecord(i, inc);
+    this.cores[i] = new HyParView(this.records[i]!, this.config, this.seedRng.fork());
+    this.up[i] = 1;
+    this.crashed[i] = 0;
+  }
+
+  /** Node `i` stops: its links break, and (if `notify`) their holders hear of it. */
+  stop(i: number, crashed: boolean, notify: boolean): void {
+    this.up[i] = 0;
+    if (crashed) this.crashed[i] = 1;
+    const holders = this.scratchHolders;
+    holders.length = 0;
+    this.links.detach(i, holders);
+    if (!notify) return;
+    const id = this.records[i]!.id;
+    for (const h of holders) this.notifyLinkLost(h, id);
+  }
+
+  /**
+   * A new partition (sides already written to `side`): links across break, both holders hear of
+   * it, and messages in flight across are lost with their connections, even if it heals first.
+   */
+  cut(): void {
+    this.partitioned = true;
+    const side = this.side;
+    const cut: number[] = [];
+    this.links.forEach((h, t) => {
+      if (side[h] !== side[t]) cut.push(h, t);
+    });
+    for (let k = 0; k < cut.length; k += 2) {
+      const h = cut[k]!;
+      const t = cut[k + 1]!;
+      this.links.remove(h, t);
+      this.notifyLinkLost(h, this.records[t]!.id);
+    }
+    const q = this.queue;
+    q.forEachWaiting((e) => {
+      const kind = q.kind[e]!;
+      if (kind !== EV_DELIVER && kind !== EV_DELIVER_LINKED && kind !== EV_DELIVER_CONTACT) return;
+      if (side[q.node[e]!] !== side[q.aux[e]!]) q.cut[e] = 1;
+    });
+  }
+
+  /** A timer driven from outside (cycles): it fires even with the cores' own timers off. */
+  pushDrivenTimer(at: number, i: number, timer: TimerKind): void {
+    this.queue.push(at, EV_TIMER, i, this.incarnation[i]!, 1, timer, null);
+  }
+
+  pushAction(at: number, action: (owner: never) => void): void {
+    this.queue.push(at, EV_ACTION, 0, 0, 0, action, null);
+  }
+
+  /** Processes every event due at or before `time`, then sets the clock to `time`. */
+  runUntil(time: number): void {
+    const q = this.queue;
+    while (q.size > 0 && q.peekTime() <= time) this.processNext();
+    if (time > this.now) this.now = time;
+  }
+
+  /** Processes events until no network event is pending or `maxEvents` were processed. */
+  runUntilQuiet(maxEvents: number): boolean {
+    let budget = maxEvents;
+    while (this.networkPending > 0 && budget-- > 0) this.processNext();
+    return this.networkPending === 0;
+  }
+
+  /** Takes the next event off the queue and applies it. */
+  processNext(): void {
+    const q = this.queue;
+    const e = q.pop();
+    if (e < 0) return;
+    const time = q.time[e]!;
+    if (time > this.now) this.now = time;
+    const kind = q.kind[e]!;
+    const node = q.node[e]!;
+    const inc = q.inc[e]!;
+    const ref = q.ref[e];
+    const ref2 = q.ref2[e];
+    const aux = q.aux[e]!;
+    const cut = q.cut[e] === 1;
+    q.release(e);
+    this.stats.events++;
+    if (isNetworkKind(kind)) this.networkPending--;
+    switch (kind) {
+      case EV_DELIVER:
+      case EV_DELIVER_LINKED:
+      case EV_DELIVER_CONTACT:
+        this.deliver(kind, node, inc, aux, cut, ref as Message, ref2 as PeerRecord);
+        return;
+      case EV_LINK_LOST:
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc) {
+          this.stats.stale++;
+          return;
+        }
+        // A link between the two (dialled by either: one connection per pair) was made since the
+        // failure, which removed every link between them: the notice is about an old one.
+        if (this.linkedEitherWay(node, parseIndex(ref as string, 1))) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.linkLost++;
+        this.step(node, { type: "linkLost", peerId: ref as string });
+        return;
+      case EV_CONTACT_FAILED:
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.contactFailed++;
+        this.step(node, { type: "contactFailed", address: ref as string });
+        return;
+      case EV_LINK_UP: {
+        const peer = ref as PeerRecord;
+        const t = parseIndex(peer.id, 1);
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc || this.records[t] !== peer || this.up[t] !== 1) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.linkUp++;
+        this.step(node, { type: "linkUp", peer });
+        return;
+      }
+      case EV_LINK_CLOSED: {
+        // `aux` closed its connection to `node` at `closedAt` (ref): `node` notices only if it
+        // still uses a link made before that, and `aux` has not linked to it again since.
+        const closedAt = ref as number;
+        const made = this.links.madeTime(node, aux);
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc || !(made <= closedAt) || this.links.has(aux, node)) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.linkLost++;
+        this.stats.closedByPeer++;
+        this.step(node, { type: "linkLost", peerId: this.records[aux]!.id });
+        return;
+      }
+      case EV_TIMER:
+        if (this.up[node] !== 1 || this.incarnation[node] !== inc || (!this.timersOn && aux !== 1)) {
+          this.stats.stale++;
+          return;
+        }
+        this.stats.timers++;
+        this.step(node, TIMER_INPUT[ref as TimerKind]);
+        return;
+      case EV_ACTION:
+        (ref as (owner: unknown) => void)(this.owner);
+        return;
+    }
+  }
+
+  /** Hands a message to `to`, unless it went down (or restarted: `toInc` is the incarnation it was
+   * sent to) or a partition came between them while it was in flight. */
+  private deliver(
+    kind: number,
+    to: number,
+    toInc: number,
+    sender: number,
+    cut: boolean,
+    message: Message,
+    from: PeerRecord,
+  ): void {
+    if (this.up[to] !== 1 || this.incarnation[to] !== toInc) {
+      this.stats.deadTarget++;
+      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
+      return;
+    }
+    if (cut || (this.partitioned && this.side[to] !== this.side[sender])) {
+      this.stats.partitioned++;
+      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
+      return;
+    }
+    this.stats.messagesDelivered++;
+    this.step(to, { type: "message", from, message });
+  }
+
+  /** A message from `sender` (run `senderInc`) could not reach `to`: tell the sender, if it is
+   * still the same run. */
+  private sendFailed(kind: number, sender: number, senderInc: number, to: number): void {
+    if (this.up[sender] !== 1 || this.incarnation[sender] !== senderInc) return;
+    if (kind === EV_DELIVER_CONTACT) {
+      this.networkPending++;
+      this.queue.push(this.now + this.options.detectionDelayMs, EV_CONTACT_FAILED, sender, senderInc, 0, ADDRESS_PREFIX + to, null);
+    } else {
+      this.notifyLinkLost(sender, this.records[to]!.id);
+    }
+  }
+
+  /**
+   * `closer`'s core dropped `t` (`disconnect`): the transport closes the pair's one connection once
+   * what is queued on it is sent. If `t` still uses that connection (holds a link to `closer`,
+   * e.g. after `closer` declared it failed without a DISCONNECT), it sees it end: `linkLost`.
+   * A graceful DISCONNECT arrives first and makes `t` drop its link, so nothing more happens.
+   */
+  private closeConnection(closer: number, t: number): void {
+    if (this.up[t] !== 1 || (this.partitioned && this.side[t] !== this.side[closer])) return;
+    const o = this.options;
+    let at = this.now + o.latencyMax;
+    if (o.latencyMax !== o.latencyMin && o.fifo) at = this.fifoTime(closer, t, at);
+    this.networkPending++;
+    this.queue.push(at, EV_LINK_CLOSED, t, this.incarnation[t]!, closer, this.now, null);
+  }
+
+  /**
+   * `dialler` reached node `t` holding an older record of it (t restarted since): the handshake
+   * names the running incarnation, which the transport reports as `linkUp` one latency later.
+   * One per dialler, peer and instant (a connect and its message are one dial).
+   */
+  private handshake(dialler: number, t: number): void {
+    const at = this.now + this.options.latencyMin;
+    if (this.lastHandshakeFrom === dialler && this.lastHandshakeTo === t && this.lastHandshakeAt === at) return;
+    this.lastHandshakeFrom = dialler;
+    this.lastHandshakeTo = t;
+    this.lastHandshakeAt = at;
+    this.networkPending++;
+    this.queue.push(at, EV_LINK_UP, dialler, this.incarnation[dialler]!, 0, this.records[t]!, null);
+  }
+
+  /** `holder` will learn, after the detection delay, that its link (or exchange) with `peerId`
+   * failed. One notice per holder, peer and instant: a failed connect and the message sent with
+   * it in the same step are one failure. */
+  notifyLinkLost(holder: number, peerId: string): void {
+    if (this.up[holder] !== 1) return;
+    const at = this.now + this.options.detectionDelayMs;
+    if (this.lastNoticeHolder === holder && this.lastNoticePeer === peerId && this.lastNoticeAt === at) return;
+    this.lastNoticeHolder = holder;
+    this.lastNoticePeer = peerId;
+    this.lastNoticeAt = at;
+    this.networkPending++;
+    this.queue.push(at, EV_LINK_LOST, holder, this.incarnation[holder]!, 0, peerId, null);
+  }
+
+  /** Applies `input` to node `i`'s core now, and its effects. */
+  step(i: number, input: Input): void {
+    const effects = this.cores[i]!.step(input, this.now);
+    if (effects.length > 0) this.apply(i, effects);
+  }
+
+  /** Turns one step's effects into events, before the core is stepped again (the array is reused). */
+  private apply(i: number, effects: readonly Effect[]): void {
+    const stats = this.stats;
+    for (let k = 0; k < effects.length; k++) {
+      const e = effects[k]!;
+      switch (e.type) {
+        case "send": {
+          const t = parseIndex(e.to.id, 1);
+          this.transmit(EV_DELIVER, i, t, e.message);
+          if (e.to.incarnation !== this.incarnation[t] && this.up[t] === 1) this.handshake(i, t);
+          break;
+        }
+        case "sendToContact": {
+          const t = this.addressIndex(e.address);
+          if (t < 0 || t === i) {
+            stats.messagesSent++;
+            this.networkPending++;
+            // Nobody at that address (or it is ourselves): refused after the detection delay.
+            this.queue.push(this.now + this.options.detectionDelayMs, EV_CONTACT_FAILED, i, this.incarnation[i]!, 0, e.address, null);
+          } else {
+            this.transmit(EV_DELIVER_CONTACT, i, t, e.message);
+          }
+          break;
+        }
+        case "connect": {
+          const t = parseIndex(e.peer.id, 1);
+          if (this.up[t] === 1 && (!this.partitioned || this.side[t] === this.side[i])) {
+            this.links.add(i, t, this.now);
+            if (e.peer.incarnation !== this.incarnation[t]) this.handshake(i, t);
+          } else {
+            // Nothing answers the dial (down, or across a partition): the dialler finds out, whether
+            // or not crashes of linked peers are detected.
+            this.notifyLinkLost(i, e.peer.id);
+          }
+          break;
+        }
+        case "disconnect": {
+          const t = parseIndex(e.peerId, 1);
+          this.links.remove(i, t);
+          this.closeConnection(i, t);
+          break;
+        }
+        case "peerUp":
+          stats.peerUp++;
+          this.hooks?.peerUp?.(i, e.peer, this.now);
+          break;
+        case "peerDown":
+          stats.peerDown++;
+          this.hooks?.peerDown?.(i, e.peer, e.reason, this.now);
+          break;
+        case "passiveChanged":
+          stats.passiveChanged++;
+          break;
+        case "schedule":
+          if (this.timersOn) {
+            this.queue.push(this.now + e.delayMs, EV_TIMER, i, this.incarnation[i]!, 0, e.timer, null);
+          }
+          break;
+        case "dropped":
+          stats.coreDropped[e.reason]++;
+          break;
+      }
+    }
+  }
+
+  /**
+   * Puts `message` from `from` to `to` on the wire: lost, failed at once (the target is down or
+   * across a partition: nothing can connect), or delivered after a latency.
+   */
+  private transmit(kind: number, from: number, to: number, message: Message): void {
+    const stats = this.stats;
+    stats.messagesSent++;
+    stats.sentByKind[message.kind]++;
+    const o = this.options;
+    if (o.loss > 0 && this.netRng.next() < o.loss) {
+      stats.lost++;
+      return;
+    }
+    if (this.up[to] !== 1 || (this.partitioned && this.side[to] !== this.side[from])) {
+      if (this.up[to] !== 1) stats.deadTarget++;
+      else stats.partitioned++;
+      this.sendFailed(kind, from, this.incarnation[from]!, to);
+      return;
+    }
+    if (kind === EV_DELIVER && this.links.has(from, to)) kind = EV_DELIVER_LINKED;
+    let at = this.now + o.latencyMin;
+    if (o.latencyMax !== o.latencyMin) {
+      at += this.netRng.next() * (o.latencyMax - o.latencyMin);
+      if (o.fifo) at = this.fifoTime(from, to, at);
+    }
+    this.networkPending++;
+    this.queue.push(at, kind, to, this.incarnation[to]!, from, message, this.records[from]!);
+  }
+
+  private linkedEitherWay(a: number, b: number): boolean {
+    return this.links.has(a, b) || this.links.has(b, a);
+  }
+
+  /** Delivery time of a message from `from` to `to` due at `at`, not before the previous one on
+   * that pair (equal times keep push order). */
+  private fifoTime(from: number, to: number, at: number): number {
+    return this.pairClock.next(from, to, at, this.now);
+  }
+
+  private addressIndex(address: string): number {
+    if (!address.startsWith(ADDRESS_PREFIX)) return -1;
+    const i = parseIndex(address, ADDRESS_PREFIX.length);
+    return i >= 0 && i < this.n ? i : -1;
+  }
+
+  private newRecord(i: number, incarnation: number): PeerRecord {
+    return Object.freeze({ id: `n${i}`, address: ADDRESS_PREFIX + i, incarnation, metadata: NO_METADATA });
+  }
+
+  private growNodes(c: number): void {
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(c);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    this.up = u8(this.up);
+    this.crashed = u8(this.crashed);
+    this.incarnation = i32(this.incarnation);
+    this.side = i32(this.side);
+  }
+}
+
+/** The decimal number in `s` from `start` to the end, or -1 if it is not one. */
+export function parseIndex(s: string, start: number): number {
+  if (start >= s.length) return -1;
+  let n = 0;
+  for (let k = start; k < s.length; k++) {
+    const d = s.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
