@@ -17,15 +17,22 @@
  * Model, in short:
  * - Node `i` is id "n<i>", address "sim:<i>", incarnation 1, then +1 per `restart`. Each run of a
  *   node gets a fresh core with its own generator forked from the seed.
- * - `send` / `sendToContact` become deliveries after the latency (fixed or uniform), unless lost
- *   (probability `loss`). A delivery to a node that is down, or across a partition, fails: the
- *   sender gets `linkLost` (`contactFailed` for a JOIN) after `detectionDelayMs`.
+ * - One connection per pair of nodes: messages between two nodes arrive in the order sent (`fifo`),
+ *   after a fixed or uniform latency, unless lost (probability `loss`).
+ * - A send to a node that is down or across a partition fails: the sender gets `linkLost`
+ *   (`contactFailed` for a JOIN) after `detectionDelayMs`. So does a delivery whose target crashed,
+ *   restarted or got cut off while it was in flight (silently if it travelled on a held link:
+ *   the link's break is reported instead).
  * - `connect` / `disconnect` hold and release a simulated link. Links break on crash (holders get
- *   `linkLost` if crashes are detected) and across partitions (holders on both sides get it).
+ *   `linkLost` if crashes are detected, `detectCrashes`) and across partitions (holders on both
+ *   sides get it). A core's `disconnect` closes the pair's connection: the other side gets
+ *   `linkLost` if it still uses it. A notice about a connection replaced since is dropped.
+ * - A dial or send that reaches a newer incarnation than the record used reports `linkUp` with the
+ *   running one to the dialler, as the real handshake does.
  * - `schedule` becomes a timer event, or nothing with `timers: false` (then drive cycles with
- *   `cycle()` or `inject(i, {type: "timer", timer})`).
+ *   `cycle()` or `inject(i, {type: "timer", timer})`); `stopTimers()` lets a run drain to quiet.
  * - `peerUp` / `peerDown` go to optional hooks; everything is counted in `sim.stats`.
- * - Inputs are applied in (time, push order); the same seed and script replay the same run.
+ * - Events are applied in (time, push order); the same seed and script replay the same run.
  *
  * Reading state: `sim.core(i)` (activePeers, activeEntries, passivePeers, status), `activeIndices`,
  * `passiveIndices`, `isUp`, `nodeState`, `upNodes`, `record`, `indexOf(id)`, `now`, `stats`.
