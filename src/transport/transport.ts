@@ -242,7 +242,13 @@ export class Transport {
   }
 
   private dial(target: string, peer: PeerRecord | null): Link {
-    const client = makeClient(OverlayService, target, this.o.channelCredentials, { ...grpcMessageLimits() });
+    const client = makeClient(OverlayService, target, this.o.channelCredentials, {
+      ...grpcMessageLimits(),
+      // No transparent retries: their buffer (256 KiB per call) acknowledges writes before they
+      // reach HTTP/2, which would hide a peer that stopped reading from queueLimit. A failed
+      // dial is reported to the core, which decides what to retry.
+      "grpc.enable_retries": 0,
+    });
     const call = client.connect();
     let channelOpen = true;
     const link = Link.outbound(

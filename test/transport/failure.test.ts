@@ -52,6 +52,28 @@ describe("transport failure detection", () => {
     expect(a.t.stats()).toMatchObject({ queueOverflows: 1, links: 0, queued: 0 });
   });
 
+  it("declares a peer that stops reading (and sending) failed while we keep sending, with a bounded queue", async () => {
+    // Note: grpc-js completes client writes once Node's HTTP/2 layer holds them, before flow
+    // control lets them out, so a peer that stops reading shows up as silence (no heartbeats),
+    // not as a full queue. The queue bound matters while dialling and under grpc back-pressure.
+    const slow = await startRawPeer("slow", "handshake-then-stop-reading");
+    raws.push(slow);
+    const a = await startNode("a", { queueLimit: 16 });
+    a.t.apply({ type: "connect", peer: slow.self });
+    await waitFor(() => a.of("linkUp").length === 1, "handshake");
+    const up = Date.now();
+    const big = { kind: "shuffleReply", shuffleId: 1, entries: Array.from({ length: 8 }, () => a.self) } as const;
+    let maxQueued = 0;
+    while (a.of("linkLost").length === 0 && Date.now() - up < 3 * TIMING.failureTimeoutMs) {
+      for (let i = 0; i < 20; i++) a.t.apply({ type: "send", to: slow.self, message: big });
+      maxQueued = Math.max(maxQueued, a.t.stats().queued);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(a.of("linkLost").map((e) => e.peerId)).toEqual(["slow"]);
+    expect(Date.now() - up).toBeLessThan(TIMING.failureTimeoutMs + 400);
+    expect(maxQueued).toBeLessThanOrEqual(16);
+  });
+
   it("gives up a dial whose handshake never comes back after exchangeTimeoutMs", async () => {
     const silent = await startRawPeer("mute", "silent");
     raws.push(silent);

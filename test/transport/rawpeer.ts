@@ -20,7 +20,10 @@ export interface RawPeer {
 /** `answer`: "handshake" replies with our handshake to the first request, then stays silent;
  * "silent" never sends anything; "already-exists" refuses the stream as a duplicate, naming
  * itself in the trailers, as a node that keeps its own link to the dialler does. */
-export async function startRawPeer(id: string, answer: "handshake" | "silent" | "already-exists"): Promise<RawPeer> {
+export async function startRawPeer(
+  id: string,
+  answer: "handshake" | "silent" | "already-exists" | "handshake-then-stop-reading",
+): Promise<RawPeer> {
   const server = new grpc.Server();
   const calls: RawCall[] = [];
   const received: ConnectRequest[] = [];
@@ -33,6 +36,12 @@ export async function startRawPeer(id: string, answer: "handshake" | "silent" | 
         received.push(req);
         if (received.length !== 1) return;
         if (answer === "handshake") call.write({ message: encodeHandshake(peer.self) });
+        if (answer === "handshake-then-stop-reading") {
+          call.write({ message: encodeHandshake(peer.self) });
+          // A slow node: it stops reading, HTTP/2 flow control fills up, our writes block.
+          call.removeAllListeners("data");
+          call.pause();
+        }
         if (answer === "already-exists") {
           const metadata = new grpc.Metadata();
           metadata.set("hyparview-node-id", id);
