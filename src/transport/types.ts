@@ -31,7 +31,10 @@ export interface TransportOptions {
   /** Dial + handshake timeout, and idle lifetime of a link that is not active, ms. Default 3000. */
   exchangeTimeoutMs: number;
   /** Most outgoing messages queued per link; beyond it the peer is treated as failed (the
-   * paper's rule for slow nodes). Default 1024. */
+   * paper's rule for slow nodes). Default 1024. Messages queue while a link is dialling and while
+   * grpc-js reports back-pressure; grpc-js hands writes to Node's HTTP/2 layer before flow control
+   * lets them out, so a peer that stops reading is caught by failureTimeoutMs (its heartbeats
+   * stop), not by this bound. */
   queueLimit: number;
   logger: Logger;
   handlers: TransportHandlers;

@@ -117,4 +117,40 @@ describe("bad input from a peer", () => {
       server.forceShutdown();
     }
   });
+
+  it("a dialled peer whose answer does not decode: invalid(undecodable), and the send is lost", async () => {
+    const server = new grpc.Server();
+    const id = (v: Buffer) => v;
+    server.addService(
+      {
+        connect: {
+          path: methodPath(OverlayService.method.connect),
+          requestStream: true,
+          responseStream: true,
+          requestSerialize: id,
+          requestDeserialize: id,
+          responseSerialize: id,
+          responseDeserialize: id,
+        },
+      },
+      {
+        connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+          call.on("error", () => {});
+          call.on("data", () => call.write(Buffer.from([0x0f, 0x01])));
+        },
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    try {
+      const a = await startNode("a");
+      a.t.apply({ type: "send", to: { ...x, address: `127.0.0.1:${port}` }, message: { kind: "join", requestId: 1 } });
+      await waitFor(() => a.of("linkLost").length === 1, "linkLost");
+      expect(a.events.map((e) => e.type)).toEqual(["invalid", "linkLost"]);
+      expect(a.of("invalid")[0]!.reason).toBe("undecodable");
+    } finally {
+      server.forceShutdown();
+    }
+  });
 });
