@@ -10,16 +10,8 @@ import type {
   OverlayMessage,
 } from "../../gen/hyparview/v1/overlay_pb.js";
 import type { PeerRecord } from "../protocol/index.js";
+import type { ContactAttempt } from "./contacts.js";
 
-/** One sendToContact: the addresses its name resolved to, tried in turn. */
-export interface ContactAttempt {
-  readonly address: string;
-  readonly message: OverlayMessage;
-  targets: string[];
-  next: number;
-  /** Some address answered with a handshake (or named itself refusing a duplicate). */
-  reached: boolean;
-}
 
 /** Trailer naming the node that refused a duplicate link (ALREADY_EXISTS carries no handshake). */
 export const NODE_ID_TRAILER = "hyparview-node-id";
@@ -111,14 +103,6 @@ export class Link {
 
   get live(): boolean {
     return this.state === "handshaking" || this.state === "open";
-  }
-
-  get clientCall(): ClientCall | null {
-    return this.client;
-  }
-
-  get serverCall(): ServerCall | null {
-    return this.server;
   }
 
   /** Writes at once, bypassing the queue (handshakes and heartbeats). */

@@ -6,7 +6,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type { Link, ContactAttempt } from "./link.js";
+import type { ContactAttempt } from "./contacts.js";
+import type { Link } from "./link.js";
 import type { TransportHandlers, TransportStats } from "./types.js";
 
 export type Counters = Omit<TransportStats, "links" | "activeLinks" | "queued">;

@@ -27,8 +27,8 @@ import {
   grpcMessageLimits,
   type Frame,
 } from "../wire/index.js";
-import { resolveContact } from "./contacts.js";
-import { Link, NODE_ID_TRAILER, type ContactAttempt } from "./link.js";
+import { ContactDialer } from "./contacts.js";
+import { Link, NODE_ID_TRAILER } from "./link.js";
 import { judgeHandshake } from "./handshake.js";
 import { due, tickMs } from "./monitor.js";
 import { LinkRegistry, type LinkSummary } from "./registry.js";
@@ -48,13 +48,24 @@ export class Transport {
   private lastTick = Date.now();
   private readonly startedAt = Date.now();
   private readonly reg: LinkRegistry;
+  private readonly contacts: ContactDialer;
 
   constructor(private readonly o: TransportOptions) {
     this.me = o.self;
     this.h = o.handlers;
     this.log = o.logger.child({ component: "transport" });
     this.maxShortLinks = o.maxShortLinks ?? TRANSPORT_DEFAULTS.maxShortLinks;
-    this.reg = new LinkRegistry(o.handlers, this.log, () => this.me.id, o.queueLimit, (a) => this.contactNext(a));
+    this.contacts = new ContactDialer({
+      dial: (target) => this.dial(target, null),
+      closed: () => this.reg.closed,
+      failed: (address) => {
+        this.reg.c.contactFailed++;
+        this.h.contactFailed(address);
+      },
+      queueLimit: o.queueLimit,
+      log: this.log,
+    });
+    this.reg = new LinkRegistry(o.handlers, this.log, () => this.me.id, o.queueLimit, (a) => this.contacts.next(a));
   }
 
   /** Our own record as peers see it. An advertised address ending in ":0" (tests, or listen and
@@ -197,19 +208,10 @@ export class Transport {
   }
 
   private sendToContact(address: string, message: Message): void {
-    const attempt: ContactAttempt = { address, message: encodeMessage(message), targets: [], next: 0, reached: false };
     this.reg.c.messagesSent++;
-    resolveContact(address).then(
-      (targets) => {
-        attempt.targets = targets;
-        this.contactNext(attempt);
-      },
-      (err: Error) => {
-        this.log.info({ contact: address, err: err.message }, "contact does not resolve");
-        this.contactFailed(attempt);
-      },
-    );
+    this.contacts.start(address, encodeMessage(message));
   }
+
 
   /** `peerId` left the active view: flush (e.g. the DISCONNECT just queued), then end. */
   private disconnect(peerId: string): void {
@@ -442,21 +444,9 @@ export class Transport {
     this.reg.drop(link, reason, true);
   }
 
-  private contactNext(attempt: ContactAttempt): void {
-    if (this.reg.closed) return;
-    const target = attempt.targets[attempt.next++];
-    if (target === undefined) return this.contactFailed(attempt);
-    const link = this.dial(target, null);
-    link.contact = attempt;
-    link.enqueue(attempt.message, this.o.queueLimit, Date.now());
-  }
 
-  private contactFailed(attempt: ContactAttempt): void {
-    if (this.reg.closed) return;
-    this.reg.c.contactFailed++;
-    this.log.info({ contact: attempt.address }, "contact unreachable");
-    this.h.contactFailed(attempt.address);
-  }
+
+
 
   // ---- timers ---------------------------------------------------------------------------------
 
