@@ -190,9 +190,14 @@ export class HyParView {
     }
     const p = s.passive.indexOf(peer.id, h);
     if (p >= 0) {
-      const known = s.passive.entries[p]!.peer;
-      if (peer.incarnation < known.incarnation) return false;
-      if (peer.incarnation > known.incarnation) addPassive(s, peer);
+      const entry = s.passive.entries[p]!;
+      if (peer.incarnation < entry.peer.incarnation) return false;
+      if (peer.incarnation > entry.peer.incarnation) addPassive(s, peer);
+      // It just reached us: whatever failures we recorded for it are over.
+      else if (entry.failures > 0) {
+        entry.failures = 0;
+        entry.firstFailureAt = 0;
+      }
     }
     return true;
   }

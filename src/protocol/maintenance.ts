@@ -24,6 +24,8 @@ export function handleMaintenanceTimer(s: CoreState): void {
   // §4.3 repairs on failure only; repairing whenever the view is short also heals partitions
   // and bursts of failures without waiting for new joins.
   repair(s);
+  if (s.upCount() >= s.config.activeViewSize) s.shortSince = null;
+  else if (s.shortSince === null) s.shortSince = s.now;
   maybeProbe(s);
   maybeRejoin(s);
 }

@@ -41,6 +41,8 @@ export class CoreState {
   probe: { requestId: number; peerId: string; sentAt: number } | null = null;
   /** Earliest time of the next probe. */
   nextProbeAt = 0;
+  /** Since when the active view has had fewer confirmed peers than its size (null: full). */
+  shortSince: number | null = null;
   /** Our last DISCONNECT to each peer: a sequence number from the same counter as request ids,
    * and when. An acceptance of a request older than that DISCONNECT is stale: the peer will
    * process the DISCONNECT after it, so honouring it would leave a one-sided link. */
@@ -48,7 +50,10 @@ export class CoreState {
   /** Peers that left gracefully: id -> incarnation and expiry. Kept out of every view until then,
    * unless a newer incarnation shows up. */
   readonly left = new Map<string, { incarnation: number; until: number }>();
-  private nextId = 1;
+  /** Request, shuffle and DISCONNECT ids. Starts at a random point of a 2^40 range so that ids
+   * of two runs of the same node never meet: an answer addressed to an earlier run (it reaches
+   * whoever now has that id and address) cannot match a request of this one. */
+  private nextId: number;
   private passiveDirty = false;
   /** Effects of the current step; reused from step to step. */
   readonly out: Effect[] = [];
@@ -57,7 +62,9 @@ export class CoreState {
     readonly self: PeerRecord,
     readonly config: ProtocolConfig,
     readonly rng: Rng,
-  ) {}
+  ) {
+    this.nextId = 1 + Math.floor(rng.next() * 2 ** 40);
+  }
 
   /** A fresh id for a request (JOIN, NEIGHBOR) or a shuffle. */
   newId(): number {
