@@ -79,7 +79,8 @@ export class ContactDialer {
 
   private fail(attempt: ContactAttempt): void {
     if (this.d.closed()) return;
-    this.d.log.info({ contact: attempt.address }, "contact unreachable");
+    // The node logs the failed join attempt (with its retry); one line per attempt is enough.
+    this.d.log.debug({ contact: attempt.address }, "contact unreachable");
     this.d.failed(attempt.address);
   }
 }

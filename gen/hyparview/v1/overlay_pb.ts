@@ -496,6 +496,14 @@ export const OverlayService: GenService<{
    * a node outside the active view (a NEIGHBOR request, a SHUFFLE_REPLY, the end of a
    * FORWARD_JOIN) and is closed after it.
    *
+   * Two nodes keep at most one link. When both dial each other at the same moment, the link
+   * dialled by the node with the smaller id survives (ids compared by UTF-16 code units, which is
+   * byte order for ASCII ids); the other stream is refused with ALREADY_EXISTS and the trailer
+   * "hyparview-node-id" naming the refusing node, and its dialler moves what it queued onto the
+   * surviving link once that link's handshake arrives. A handshake whose incarnation is lower than
+   * that of a link already held for the same id is refused with FAILED_PRECONDITION; a higher one
+   * replaces the old link.
+   *
    * @generated from rpc hyparview.v1.OverlayService.Connect
    */
   connect: {
