@@ -23,10 +23,12 @@ export function handleMaintenanceTimer(s: CoreState): void {
   for (const [id, d] of s.disconnected) if (s.now - d.at > 2 * timeout) s.disconnected.delete(id);
   // §4.3 repairs on failure only; repairing whenever the view is short also heals partitions
   // and bursts of failures without waiting for new joins.
-  repair(s);
   if (s.upCount() >= s.config.activeViewSize) s.shortSince = null;
   else if (s.shortSince === null) s.shortSince = s.now;
+  // The probe goes first: a view stuck short would otherwise hand every rested passive entry
+  // to the low-priority repair below, and the probe would find none left.
   maybeProbe(s);
+  repair(s);
   maybeRejoin(s);
 }
 

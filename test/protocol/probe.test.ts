@@ -1,7 +1,9 @@
 /**
  * Beyond the paper: a node whose active view is full probes one passive entry that failed before
  * (high-priority NEIGHBOR, at most once per probeIntervalMs), so the halves of a healed partition
- * find each other again (DESIGN.md lesson). Nothing is probed in a healthy overlay.
+ * find each other again (DESIGN.md lesson). Nothing is probed in a healthy overlay. A view that
+ * stays short for 3 probe intervals probes too (an island of short nodes). Request ids of two
+ * runs of one node never meet.
  */
 import { describe, expect, it } from "vitest";
 import type { ProtocolConfig } from "../../src/protocol/index.js";
@@ -89,6 +91,62 @@ describe("probing last-resort passive entries", () => {
       expect(n.passiveIds(), how).toEqual(["g"]);
       expect(n.activeIds()).toEqual(["a", "b"]);
     }
+  });
+});
+
+describe("probing from a view that stays short", () => {
+  it("after 3 probe intervals of low-priority refusals, asks with high priority, at most once per interval", () => {
+    const n = new Node(peer("n"), { activeViewSize: 2 });
+    n.start();
+    n.link(peer("a"));
+    n.addPassive([F]);
+    const interval = n.config.probeIntervalMs;
+    const high: number[] = [];
+    let shortFrom = 0;
+    for (let t = 1_000; t <= 1_000 + 6 * interval; t += 1_000) {
+      const fx = n.timer("maintenance", t);
+      if (shortFrom === 0) shortFrom = t;
+      for (const s of sent(fx, "neighbor")) {
+        if (s.message.priority === "high") high.push(t);
+        // Every full node refuses a low-priority NEIGHBOR; the probe goes unanswered too.
+        else n.receive(F, { kind: "neighborReply", requestId: s.message.requestId, accepted: false }, t);
+      }
+    }
+    expect(high.length).toBeGreaterThanOrEqual(2);
+    expect(high[0]! - shortFrom).toBeGreaterThanOrEqual(3 * interval);
+    for (let i = 1; i < high.length; i++) expect(high[i]! - high[i - 1]!).toBeGreaterThanOrEqual(interval);
+  });
+
+  it("a view that fills up in time never probes", () => {
+    const n = new Node(peer("n"), { activeViewSize: 2 });
+    n.start();
+    n.link(peer("a"));
+    n.addPassive([F]);
+    let highs = 0;
+    for (let t = 1_000; t <= 10 * n.config.probeIntervalMs; t += 1_000) {
+      for (const s of sent(n.timer("maintenance", t), "neighbor")) {
+        if (s.message.priority === "high") highs++;
+        else n.receive(F, { kind: "neighborReply", requestId: s.message.requestId, accepted: true }, t);
+      }
+    }
+    expect(n.activeIds()).toEqual(["a", "f"]);
+    expect(highs).toBe(0);
+  });
+});
+
+describe("request ids of two runs of the same node never meet", () => {
+  it("a reply meant for the previous run does not answer the new run's JOIN", () => {
+    const run1 = new Node(peer("n", 1), {}, 7);
+    run1.start();
+    const join1 = ofType(run1.step({ type: "join", contacts: ["c:1"] }, 0), "sendToContact")[0]!.message;
+    const run2 = new Node(peer("n", 2), {}, 8);
+    run2.start();
+    const join2 = ofType(run2.step({ type: "join", contacts: ["d:1"] }, 0), "sendToContact")[0]!.message;
+    if (join1.kind !== "join" || join2.kind !== "join") throw new Error("expected JOINs");
+    expect(join2.requestId).not.toBe(join1.requestId);
+    const fx = run2.receive(peer("c"), { kind: "neighborReply", requestId: join1.requestId, accepted: true }, 10);
+    expect(ofType(fx, "peerUp")).toEqual([]);
+    expect(run2.activeIds()).toEqual([]);
   });
 });
 
