@@ -35,6 +35,7 @@ import {
   isNetworkKind,
 } from "./events.js";
 import { LinkTable } from "./links.js";
+import { grown } from "./typed.js";
 import { PairClock } from "./pairs.js";
 import { newStats, resolveSimOptions, type ResolvedSimOptions, type SimHooks, type SimOptions, type SimStats } from "./options.js";
 
@@ -468,20 +469,10 @@ export class Engine {
   }
 
   private growNodes(c: number): void {
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(c);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(c);
-      b.set(a);
-      return b;
-    };
-    this.up = u8(this.up);
-    this.crashed = u8(this.crashed);
-    this.incarnation = i32(this.incarnation);
-    this.side = i32(this.side);
+    this.up = grown(this.up, c);
+    this.crashed = grown(this.crashed, c);
+    this.incarnation = grown(this.incarnation, c);
+    this.side = grown(this.side, c);
   }
 }
 

@@ -8,6 +8,7 @@
  * array-based binary heap instead. `pop` takes the smaller head of the two. The sequence number
  * breaks ties, so events due at the same time come out in the order they were pushed.
  */
+import { grown } from "./typed.js";
 
 /** Event kinds (plain numbers: no enum object in the hot loop). */
 /** A message sent outside any held link (a short-lived exchange): a failure is reported. */
@@ -195,32 +196,18 @@ export class EventQueue {
   private grow(): void {
     const old = this.capacity;
     const c = old * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(c);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(c);
-      b.set(a);
-      return b;
-    };
-    this.time = f64(this.time);
-    this.seq = f64(this.seq);
-    const k = new Uint8Array(c);
-    k.set(this.kind);
-    this.kind = k;
-    const cut = new Uint8Array(c);
-    cut.set(this.cut);
-    this.cut = cut;
-    this.node = i32(this.node);
-    this.inc = i32(this.inc);
-    this.aux = i32(this.aux);
+    this.time = grown(this.time, c);
+    this.seq = grown(this.seq, c);
+    this.kind = grown(this.kind, c);
+    this.cut = grown(this.cut, c);
+    this.node = grown(this.node, c);
+    this.inc = grown(this.inc, c);
+    this.aux = grown(this.aux, c);
     for (let i = old; i < c; i++) {
       this.ref.push(undefined);
       this.ref2.push(undefined);
     }
-    this.heap = i32(this.heap);
+    this.heap = grown(this.heap, c);
     // Unroll the ring so it starts at 0 in the larger buffer.
     const ring = new Int32Array(c);
     for (let i = 0; i < this.ringLen; i++) ring[i] = this.ring[(this.ringHead + i) & (old - 1)]!;

@@ -7,6 +7,7 @@
  * the target's incoming list. A node holds about one link per active-view slot, so lists are short
  * and memory grows with the number of links, not with the number of nodes squared.
  */
+import { grown } from "./typed.js";
 export class LinkTable {
   private outHead: Int32Array;
   private inHead: Int32Array;
@@ -172,18 +173,11 @@ export class LinkTable {
 
   private growRecords(c: number): void {
     const old = this.capacity;
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(c);
-      b.set(a);
-      return b;
-    };
-    this.holder = grow(this.holder);
-    this.target = grow(this.target);
-    this.nextOut = grow(this.nextOut);
-    this.nextIn = grow(this.nextIn);
-    const made = new Float64Array(c);
-    made.set(this.madeAt);
-    this.madeAt = made;
+    this.holder = grown(this.holder, c);
+    this.target = grown(this.target, c);
+    this.nextOut = grown(this.nextOut, c);
+    this.nextIn = grown(this.nextIn, c);
+    this.madeAt = grown(this.madeAt, c);
     for (let r = c - 1; r >= old; r--) {
       this.nextOut[r] = this.freeHead;
       this.freeHead = r;
