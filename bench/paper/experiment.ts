@@ -89,7 +89,10 @@ export class Overlay {
     box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
     sim.joinAll();
     log(`joined ${o.nodes} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    for (let c = 0; c < o.cycles; c++) cycle(sim, o.model);
+    for (let c = 1; c <= o.cycles; c++) {
+      cycle(sim, o.model);
+      if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
     const ms = performance.now() - t0;
     log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s`);
     return new Overlay(sim, box.views, box, ms);
@@ -217,6 +220,8 @@ export class Broadcaster {
 /** Fig. 2 and Fig. 3: reliability of each of `broadcasts` messages after the failure. */
 export interface FailureRun {
   readonly failed: number;
+  /** Correct nodes after the failure. */
+  readonly aliveCount: number;
   readonly reliability: Float64Array;
   readonly mean: number;
   /** Components among correct nodes right after the failure and after the broadcasts. */
@@ -229,9 +234,18 @@ export interface FailureRun {
   readonly ms: number;
 }
 
-export function runFailure(base: Overlay, fraction: number, detection: Detection, broadcasts: number, seed: number): FailureRun {
+/** Runs on a copy of `base`, or on `base` itself when `consume` (the last experiment of a run: at a
+ * million nodes a copy costs gigabytes). */
+export function runFailure(
+  base: Overlay,
+  fraction: number,
+  detection: Detection,
+  broadcasts: number,
+  seed: number,
+  consume = false,
+): FailureRun {
   const t0 = performance.now();
-  const ov = base.copy().use();
+  const ov = (consume ? base : base.copy()).use();
   const rng = new SeededRng(seed);
   const alive = failNodes(ov, fraction, detection, rng);
   const width = ov.sim.config.activeViewSize;
@@ -246,6 +260,7 @@ export function runFailure(base: Overlay, fraction: number, detection: Detection
   }
   return {
     failed: fraction,
+    aliveCount: b.aliveCount,
     reliability,
     mean: broadcasts === 0 ? 0 : sum / broadcasts,
     componentsBefore,
@@ -280,9 +295,10 @@ export function runHealing(
   perCycle: number,
   maxCycles: number,
   seed: number,
+  consume = false,
 ): HealingRun {
   const t0 = performance.now();
-  const ov = base.copy().use();
+  const ov = (consume ? base : base.copy()).use();
   const rng = new SeededRng(seed);
   const alive = failNodes(ov, fraction, detection, rng);
   const b = new Broadcaster(ov, alive, detection, rng);

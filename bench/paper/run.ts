@@ -42,9 +42,12 @@ export interface FailureSummary {
   readonly meanReliability: number;
   /** Reliability of each broadcast, in order (Fig. 3). */
   readonly reliability: number[];
-  /** First broadcast (1-based) from which every later one is at least as reliable as the last
-   * one: how many messages recovery took (Fig. 3). -1 with no broadcasts. */
-  readonly fullFrom: number;
+  /** Median reliability of the broadcasts: the level the overlay settles at. */
+  readonly medianReliability: number;
+  /** First broadcast (1-based) that reaches the median: how many messages recovery took (Fig. 3).
+   * A median rather than the last value, because a broadcast from a source that is itself cut off
+   * reaches almost no one however well the rest of the overlay has healed. -1 with no broadcasts. */
+  readonly recoveredAt: number;
   readonly componentsBefore: Components;
   readonly componentsAfter: Components;
   readonly broadcastCopies: number;
@@ -84,6 +87,8 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
   const m = measureOverlay(base, all, o.pathSources, o.stableBroadcasts, new SeededRng(o.seed + 1));
   log(`[${o.model}] stable overlay measured at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   let broadcastCopies = 0;
+  // The last experiment runs on the base overlay itself instead of a copy.
+  let left = o.failures.length * o.detections.length * (o.healingMaxCycles > 0 ? 2 : 1);
   const failures: FailureSummary[] = [];
   const healing: HealingSummary[] = [];
   for (const f of o.failures) {
@@ -92,13 +97,14 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
     for (const detection of o.detections) {
       const tag = `[${o.model}/${detection}] ${pct} % failed`;
       // The same seed per rate for every detection variant: the same nodes fail, the same sources.
-      const r = runFailure(base, f, detection, o.broadcasts, o.seed + 1000 + salt);
+      const r = runFailure(base, f, detection, o.broadcasts, o.seed + 1000 + salt, --left === 0);
       failures.push({
         detection,
         failedPercent: pct,
         meanReliability: r.mean,
         reliability: Array.from(r.reliability),
-        fullFrom: fullFrom(r.reliability),
+        medianReliability: median(r.reliability),
+        recoveredAt: recoveredAt(r.reliability, r.aliveCount),
         componentsBefore: r.componentsBefore,
         componentsAfter: r.componentsAfter,
         broadcastCopies: r.copies,
@@ -109,7 +115,17 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
       protocolMessages += r.protocolMessages - afterBuild;
       log(`${tag}: reliability ${(100 * r.mean).toFixed(2)} % (${(r.ms / 1000).toFixed(1)} s)`);
       if (o.healingMaxCycles > 0) {
-        const h = runHealing(base, o.model, f, detection, m.reliability, o.healingPerCycle, o.healingMaxCycles, o.seed + 2000 + salt);
+        const h = runHealing(
+          base,
+          o.model,
+          f,
+          detection,
+          m.reliability,
+          o.healingPerCycle,
+          o.healingMaxCycles,
+          o.seed + 2000 + salt,
+          --left === 0,
+        );
         healing.push({ detection, failedPercent: pct, cycles: h.cycles, perCycle: h.perCycle, ms: h.ms });
         protocolMessages += h.protocolMessages - afterBuild;
         broadcastCopies += h.copies;
@@ -131,12 +147,16 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
   };
 }
 
-/** 1-based index of the first broadcast from which all later ones are at least as reliable as the
- * last one. */
-function fullFrom(rel: Float64Array): number {
-  if (rel.length === 0) return -1;
-  const top = rel[rel.length - 1]!;
-  let k = rel.length;
-  while (k > 0 && rel[k - 1]! >= top) k--;
-  return k + 1;
+function median(xs: Float64Array): number {
+  if (xs.length === 0) return NaN;
+  const sorted = Float64Array.from(xs).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** 1-based index of the first broadcast that reaches the median reliability (within half a node). */
+function recoveredAt(rel: Float64Array, alive: number): number {
+  const m = median(rel) - 0.5 / alive;
+  for (let k = 0; k < rel.length; k++) if (rel[k]! >= m) return k + 1;
+  return -1;
 }
