@@ -46,6 +46,16 @@ describe(`paper evaluation at ${NODES} nodes (seed ${SEED})`, () => {
     expect(r.componentsAfter.count).toBe(1);
   });
 
+  test("each run works on its own copy of the overlay: the same run twice gives the same figures", () => {
+    const delivered = base.sim.stats.messagesDelivered;
+    const a = runFailure(base, 0.3, "send", 5, SEED + 9);
+    const b = runFailure(base, 0.3, "send", 5, SEED + 9);
+    expect(Array.from(b.reliability)).toEqual(Array.from(a.reliability));
+    expect(b.protocolMessages).toBe(a.protocolMessages);
+    expect(base.sim.stats.messagesDelivered).toBe(delivered);
+    expect(base.sim.upNodes().length).toBe(NODES);
+  });
+
   test("with 50 % of the nodes failed, the overlay heals within 3 cycles (Fig. 4)", () => {
     const h = runHealing(base, "ours", 0.5, "links", stable.reliability, 10, 6, SEED + 8);
     console.log(`50 % failed: healed in cycle ${h.cycles}; reliability per cycle ${h.perCycle.map((x) => (100 * x).toFixed(2)).join(" ")}`);
