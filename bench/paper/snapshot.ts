@@ -17,6 +17,9 @@ export function deepCopy<T>(value: T): T {
 
 function copy(v: unknown, memo: Map<object, unknown>): unknown {
   if (typeof v !== "object" || v === null) return v; // primitives and functions are shared
+  // Frozen first: peer records are most of the references and are shared as they are, without
+  // a memo lookup.
+  if (Object.isFrozen(v)) return v;
   const known = memo.get(v);
   if (known !== undefined) return known;
   if (ArrayBuffer.isView(v)) {
@@ -24,11 +27,13 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
     memo.set(v, c);
     return c;
   }
-  if (Object.isFrozen(v)) return v;
   if (Array.isArray(v)) {
     const c: unknown[] = new Array(v.length);
     memo.set(v, c);
-    for (let i = 0; i < v.length; i++) c[i] = copy(v[i], memo);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      c[i] = typeof x === "object" && x !== null ? copy(x, memo) : x;
+    }
     return c;
   }
   if (v instanceof Map) {
@@ -45,6 +50,12 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
   }
   const c = Object.create(Object.getPrototypeOf(v) as object) as Record<string, unknown>;
   memo.set(v, c);
-  for (const k of Object.keys(v)) c[k] = copy((v as Record<string, unknown>)[k], memo);
+  const o = v as Record<string, unknown>;
+  // for-in over own enumerable data properties (class methods live on the prototype and are not
+  // enumerable); cheaper than allocating Object.keys per object.
+  for (const k in o) {
+    const x = o[k];
+    c[k] = typeof x === "object" && x !== null ? copy(x, memo) : x;
+  }
   return c;
 }
