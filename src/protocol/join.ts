@@ -7,7 +7,7 @@ import { addPassive } from "./passive.js";
 import { randomInt } from "./rng.js";
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { pickRandomIndex } from "./views.js";
+import { confirmed } from "./views.js";
 
 /** Input `join`: remember the contacts and send JOIN through one of them now. An empty list
  * means this node starts a new overlay (or keeps the contacts it had). */
@@ -99,7 +99,7 @@ export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord
   const next =
     ttl === 0 || s.active.length === 1
       ? -1
-      : pickRandomIndex(s.rng, s.active.entries, (e) => !e.pending && e.peer.id !== from.id && e.peer.id !== joiner.id);
+      : s.active.pickRandom(s.rng, confirmed, from.id, joiner.id);
   if (next < 0) {
     // The walk ends here (ttl 0, a single active member, or nobody left to pass it to).
     if (!isSelf && s.active.indexOf(joiner.id) < 0 && !s.isLeft(joiner)) {

@@ -6,7 +6,7 @@ import { addPassive } from "./passive.js";
 import { SENT_SHUFFLE_MEMORY, type CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
 import { randomInt } from "./rng.js";
-import { idHash, passiveEntry, pickRandomIndex, sample } from "./views.js";
+import { confirmed, idHash, passiveEntry, pickRandomIndex, sample } from "./views.js";
 
 /** Timer `shuffle`: one membership cycle. Sends SHUFFLE(self + ka active + kp passive, ttl = ARWL)
  * to a random confirmed active peer, then re-arms. */
@@ -17,7 +17,7 @@ export function handleShuffleTimer(s: CoreState): void {
 
 /** Starts one shuffle now (also what a cycle-driven simulation calls through the timer input). */
 export function startShuffle(s: CoreState): void {
-  const target = pickRandomIndex(s.rng, s.active.entries, (e) => !e.pending);
+  const target = pickRandomIndex(s.rng, s.active.entries, confirmed);
   if (target < 0) return;
   const entries: PeerRecord[] = [s.self];
   for (const e of sample(s.rng, s.active.entries, s.config.shuffleActive, (a) => !a.pending)) entries.push(e.peer);
@@ -44,7 +44,7 @@ export function onShuffle(
 ): void {
   const left = ttl - 1;
   if (left > 0 && s.active.length > 1) {
-    const next = pickRandomIndex(s.rng, s.active.entries, (e) => !e.pending && e.peer.id !== from.id && e.peer.id !== origin.id);
+    const next = s.active.pickRandom(s.rng, confirmed, from.id, origin.id);
     if (next >= 0) {
       s.send(s.active.entries[next]!.peer, { kind: "shuffle", origin, entries, ttl: left, shuffleId });
       return;

@@ -55,8 +55,9 @@ export class CoreState {
    * whoever now has that id and address) cannot match a request of this one. */
   private nextId: number;
   private passiveDirty = false;
-  /** Effects of the current step; reused from step to step. */
-  readonly out: Effect[] = [];
+  /** Effects of the current step. A fresh array per step that had effects: cheaper than
+   * emptying the old one (a runtime call), and the caller consumes it before the next step. */
+  out: Effect[] = [];
 
   constructor(
     readonly self: PeerRecord,
@@ -102,7 +103,7 @@ export class CoreState {
 
   /** Starts a step at time `now`. */
   begin(now: number): void {
-    this.out.length = 0;
+    if (this.out.length !== 0) this.out = [];
     this.now = now;
     this.passiveDirty = false;
   }

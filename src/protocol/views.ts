@@ -94,25 +94,74 @@ export class View<E extends { peer: PeerRecord }> {
    * returns how many it removed. Compares hashes first, so it touches only matching entries.
    */
   removeSome(peers: readonly PeerRecord[], max: number): number {
-    const drop = peers.map((p) => idHash(p.id));
+    if (max <= 0 || peers.length === 0) return 0;
+    const drop = scratchHashes(peers);
+    const n = this.entries.length;
     let removed = 0;
     let w = 0;
-    for (let r = 0; r < this.entries.length; r++) {
+    for (let r = 0; r < n; r++) {
       const e = this.entries[r]!;
       const h = this.hashes[r]!;
-      if (removed < max && drop.includes(h) && peers.some((p) => p.id === e.peer.id)) {
+      if (removed < max && listed(h, e.peer.id, peers, drop)) {
         removed++;
         continue;
       }
-      this.entries[w] = e;
-      this.hashes[w] = h;
+      if (w !== r) {
+        this.entries[w] = e;
+        this.hashes[w] = h;
+      }
       w++;
     }
-    this.entries.length = w;
-    this.hashes.length = w;
+    if (w !== n) {
+      this.entries.length = w;
+      this.hashes.length = w;
+    }
     return removed;
   }
+
+  /**
+   * A uniformly random index among the entries that pass `ok` and whose id is neither `notA` nor
+   * `notB`, or -1. The two ids are excluded by hash first, so no entry's record is read unless
+   * its hash matches: this runs at every hop of a FORWARD_JOIN or SHUFFLE walk. (The same draw as
+   * pickRandomIndex with the equivalent filter.)
+   */
+  pickRandom(rng: Rng, ok: (e: E) => boolean, notA: string, notB: string): number {
+    const ha = idHash(notA);
+    const hb = idHash(notB);
+    const n = this.entries.length;
+    let count = 0;
+    for (let i = 0; i < n; i++) if (this.allowed(i, ok, ha, notA, hb, notB)) count++;
+    if (count === 0) return -1;
+    let k = randomInt(rng, count);
+    for (let i = 0; i < n; i++) {
+      if (this.allowed(i, ok, ha, notA, hb, notB) && k-- === 0) return i;
+    }
+    return -1;
+  }
+
+  private allowed(i: number, ok: (e: E) => boolean, ha: number, a: string, hb: number, b: string): boolean {
+    const h = this.hashes[i]!;
+    const e = this.entries[i]!;
+    if ((h === ha && e.peer.id === a) || (h === hb && e.peer.id === b)) return false;
+    return ok(e);
+  }
 }
+
+/** Hashes of `peers`' ids, in a scratch array reused from call to call (no allocation). */
+const scratch: number[] = [];
+function scratchHashes(peers: readonly PeerRecord[]): number[] {
+  for (let j = 0; j < peers.length; j++) scratch[j] = idHash(peers[j]!.id);
+  return scratch;
+}
+
+/** Whether `id` (with hash `h`) is one of `peers` (hashes in `hashes`). */
+function listed(h: number, id: string, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
+  for (let j = 0; j < peers.length; j++) if (hashes[j] === h && peers[j]!.id === id) return true;
+  return false;
+}
+
+/** Passes confirmed (not pending) active entries; one shared function, no closure per call. */
+export const confirmed = (e: ActiveEntry): boolean => !e.pending;
 
 /** A uniformly random index of `view` whose entry passes `ok`, or -1 if none does. */
 export function pickRandomIndex<T>(rng: Rng, view: readonly T[], ok: (e: T) => boolean): number {
@@ -136,6 +185,6 @@ export function sample<T>(rng: Rng, view: readonly T[], k: number, ok?: (e: T) =
     pool[i] = pool[j]!;
     pool[j] = t;
   }
-  pool.length = n;
+  if (pool.length !== n) pool.length = n;
   return pool;
 }
