@@ -3,7 +3,9 @@
  * Bounds are what was measured over seeds 1-8 (see the printed figures), with margin:
  *   before the crash: 1 component, 99.1-99.5 % of views full, smallest view 2;
  *   after crashing 50 %: 1 component after the 1st cycle in every seed, 93-97 % full after 1 cycle,
- *   97.0-98.2 % after 3, smallest view 1-3.
+ *   96-98 % after 3, 98.6-99.6 % after 10 (seeds 1-4, lockstep and spread cycles). Not 100 %: a view
+ *   stuck short probes at high priority, which moves the free slot to the evicted peer; it closes
+ *   only when two short nodes meet.
  * SEED=<n> runs another seed.
  */
 import { describe, expect, test } from "vitest";
@@ -49,7 +51,7 @@ describe(`1,000 nodes (seed ${seed})`, () => {
     sim.crash(order.slice(0, N / 2));
 
     const perCycle: ReturnType<typeof shape>[] = [];
-    for (let c = 1; c <= 3; c++) {
+    for (let c = 1; c <= 10; c++) {
       sim.cycle();
       perCycle.push(shape(sim));
     }
@@ -65,6 +67,8 @@ describe(`1,000 nodes (seed ${seed})`, () => {
     expect(perCycle[2]!.components).toBe(1);
     expect(perCycle[2]!.fullShare).toBeGreaterThanOrEqual(0.95);
     expect(perCycle[2]!.smallest).toBeGreaterThanOrEqual(1);
+    expect(perCycle[9]!.components).toBe(1);
+    expect(perCycle[9]!.fullShare).toBeGreaterThanOrEqual(0.975);
     expectInvariants(sim, { quiet: true }, "after healing");
   });
 });
