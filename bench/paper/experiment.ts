@@ -73,7 +73,7 @@ export class Overlay {
   static build(o: ExperimentOptions, log: (line: string) => void = () => {}): Overlay {
     const t0 = performance.now();
     const box = { views: new ActiveViews(0, 0) };
-    const index = (id: string) => Number.parseInt(id.slice(1), 10);
+    const index = nodeIndex;
     const sim = new Simulation({
       seed: o.seed,
       nodes: o.nodes,
@@ -108,6 +108,13 @@ export class Overlay {
     this.box.views = this.views;
     return this;
   }
+}
+
+/** Node index of a simulator peer id ("n<i>"), without allocating (the hooks run per peerUp/Down). */
+function nodeIndex(id: string): number {
+  let n = 0;
+  for (let k = 1; k < id.length; k++) n = n * 10 + id.charCodeAt(k) - 48;
+  return n;
 }
 
 /** One membership cycle: every node shuffles once (and runs maintenance in "ours"), with the

@@ -50,7 +50,7 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
   const models = results.map((r) => r.model);
   out.push(
     `HyParView, the paper's evaluation (§5) with the production core: ${h.nodes.toLocaleString("en")} nodes, seed ${h.seed}`,
-    `join one by one through one contact, ${h.cycles} cycles, failures detected only by failed sends; models: ${models.join(", ")}`,
+    `join one by one through one contact, ${h.cycles} cycles, then failures at random; models: ${models.join(", ")}`,
     `("paper": failed peers dropped at once, cycle = shuffle; "ours": the daemon's defaults, cycle = maintenance + shuffle)`,
     "",
   );
