@@ -18,27 +18,35 @@ import { formatReport, type Header } from "./report.js";
 import { runModel, type ModelResult } from "./run.js";
 import type { Detection, Model } from "./experiment.js";
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: "string", default: "10000" },
-    seed: { type: "string", default: "1" },
-    failures: { type: "string", default: "10,20,30,40,50,60,70,80,90,95" },
-    broadcasts: { type: "string", default: "1000" },
-    model: { type: "string", default: "both" },
-    detection: { type: "string", default: "both" },
-    cycles: { type: "string", default: "50" },
-    "path-sources": { type: "string", default: "1000" },
-    "healing-cycles": { type: "string", default: "10" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
-  strict: true,
-});
-
 function usage(message: string): never {
   process.stderr.write(`bench:paper: ${message}\n`);
   process.exit(2);
 }
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        nodes: { type: "string", default: "10000" },
+        seed: { type: "string", default: "1" },
+        failures: { type: "string", default: "10,20,30,40,50,60,70,80,90,95" },
+        broadcasts: { type: "string", default: "1000" },
+        model: { type: "string", default: "both" },
+        detection: { type: "string", default: "both" },
+        cycles: { type: "string", default: "50" },
+        "path-sources": { type: "string", default: "1000" },
+        "healing-cycles": { type: "string", default: "10" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    usage((err as Error).message);
+  }
+}
+
+const { values } = parse();
 
 function int(name: string, text: string, min: number): number {
   const v = Number(text);
