@@ -2,10 +2,9 @@
  * The paper's evaluation (§5) with the production core in the simulator: nodes join one by one
  * through a single contact, membership cycles stabilise the overlay, a fraction of the nodes fails
  * at once, and broadcasts flooded over the active views measure reliability while the failures
- * are detected (by the failed sends themselves) and repaired.
+ * are detected (by failed sends, or by every link holder) and repaired.
  */
-import { SeededRng, randomInt, type ProtocolConfig } from "../../src/protocol/index.js";
-import { Simulation } from "../../src/sim/index.js";
+import { SeededRng, randomInt } from "../../src/protocol/index.js";
 import { Flooder } from "./flood.js";
 import { directedCsr, undirected } from "./graph.js";
 import {
@@ -18,110 +17,7 @@ import {
   type Components,
   type PathStats,
 } from "./metrics.js";
-import { deepCopy } from "./snapshot.js";
-import { ActiveViews } from "./views.js";
-
-/**
- * Which reading of the protocol runs.
- * - "paper": the paper's model. A failed active peer is forgotten, a passive peer that cannot be
- *   reached is dropped at the first attempt (keepFailedAsPassive false, passiveMaxFailures 1,
- *   passiveRetentionMs 0), and a membership cycle is a shuffle only.
- * - "ours": the daemon's defaults. Failed peers are kept as last-resort passive candidates and
- *   dropped after repeated failures over time; each cycle also runs maintenance (repair of a short
- *   active view, request expiry).
- */
-export type Model = "paper" | "ours";
-
-/**
- * How the survivors learn of the failures.
- * - "send": only when a broadcast copy sent to a failed active peer fails; the sender's core gets
- *   `linkLost` (the issue's reading of §5: the broadcast itself is the failure detector).
- * - "links": every node holding a link to a failed node gets `linkLost` after the simulator's
- *   detection delay, as when the crashed process's kernel resets its connections, or as the daemon
- *   sees a stream end or its heartbeats stop. The first broadcast still meets every failure (it
- *   takes no simulated time); the notices and the repair they trigger run before the second.
- */
-export type Detection = "send" | "links";
-
-export const MODEL_PROTOCOL: Record<Model, Partial<ProtocolConfig>> = {
-  paper: { keepFailedAsPassive: false, passiveMaxFailures: 1, passiveRetentionMs: 0 },
-  ours: {},
-};
-
-export interface ExperimentOptions {
-  readonly nodes: number;
-  readonly seed: number;
-  readonly model: Model;
-  /** Membership cycles before the failures. Paper: 50. */
-  readonly cycles: number;
-  /** One-way message latency, ms (fixed). */
-  readonly latencyMs: number;
-}
-
-/** The stabilised overlay: a simulation plus the views the flood reads, copied once per run. */
-export class Overlay {
-  private constructor(
-    readonly sim: Simulation,
-    readonly views: ActiveViews,
-    /** The box the simulator's hooks write through. Copies of the simulation share the hook
-     * functions, hence this box: `use` points it at the overlay that runs. */
-    private readonly box: { views: ActiveViews },
-    readonly buildMs: number,
-  ) {}
-
-  /** Joins every node one by one through node 0, then runs the membership cycles. */
-  static build(o: ExperimentOptions, log: (line: string) => void = () => {}): Overlay {
-    const t0 = performance.now();
-    const box = { views: new ActiveViews(0, 0) };
-    const index = nodeIndex;
-    const sim = new Simulation({
-      seed: o.seed,
-      nodes: o.nodes,
-      latency: o.latencyMs,
-      timers: false,
-      detectCrashes: false,
-      protocol: MODEL_PROTOCOL[o.model],
-      hooks: {
-        peerUp: (i, p) => box.views.add(i, index(p.id)),
-        peerDown: (i, p) => box.views.remove(i, index(p.id)),
-      },
-    });
-    box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
-    sim.joinAll();
-    log(`joined ${o.nodes} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    for (let c = 1; c <= o.cycles; c++) {
-      cycle(sim, o.model);
-      if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const ms = performance.now() - t0;
-    log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s`);
-    return new Overlay(sim, box.views, box, ms);
-  }
-
-  /** An independent copy of this overlay (every core, the queue, the links, the views). */
-  copy(): Overlay {
-    return new Overlay(deepCopy(this.sim), this.views.clone(), this.box, this.buildMs);
-  }
-
-  /** Makes the (shared) hooks write to this overlay's views. Call before running it. */
-  use(): this {
-    this.box.views = this.views;
-    return this;
-  }
-}
-
-/** Node index of a simulator peer id ("n<i>"), without allocating (the hooks run per peerUp/Down). */
-function nodeIndex(id: string): number {
-  let n = 0;
-  for (let k = 1; k < id.length; k++) n = n * 10 + id.charCodeAt(k) - 48;
-  return n;
-}
-
-/** One membership cycle: every node shuffles once (and runs maintenance in "ours"), with the
- * nodes' timers spread over the cycle as independent real timers would be. */
-export function cycle(sim: Simulation, model: Model): void {
-  sim.cycle({ maintenance: model === "ours", spreadMs: sim.config.shuffleIntervalMs });
-}
+import { cycle, type Detection, type Model, type Overlay } from "./overlay.js";
 
 /** Table 1 and Fig. 5: the shape of the overlay. */
 export interface OverlayMetrics {

@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { formatReport, type Header } from "./report.js";
 import { runModel, type ModelResult } from "./run.js";
-import type { Detection, Model } from "./experiment.js";
+import type { Detection, Model } from "./overlay.js";
 
 function usage(message: string): never {
   process.stderr.write(`bench:paper: ${message}\n`);

@@ -4,16 +4,8 @@
  * (Fig. 4), each from its own copy of the stabilised overlay. Returns plain data for the report.
  */
 import { SeededRng } from "../../src/protocol/index.js";
-import {
-  MODEL_PROTOCOL,
-  Overlay,
-  measureOverlay,
-  runFailure,
-  runHealing,
-  type Detection,
-  type Model,
-  type OverlayMetrics,
-} from "./experiment.js";
+import { measureOverlay, runFailure, runHealing, type OverlayMetrics } from "./experiment.js";
+import { MODEL_PROTOCOL, Overlay, type Detection, type Model } from "./overlay.js";
 import type { Components, PathStats } from "./metrics.js";
 
 export interface RunOptions {

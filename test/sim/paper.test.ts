@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { SeededRng } from "../../src/protocol/index.js";
-import { Overlay, measureOverlay, runFailure, runHealing, type OverlayMetrics } from "../../bench/paper/experiment.js";
+import { measureOverlay, runFailure, runHealing, type OverlayMetrics } from "../../bench/paper/experiment.js";
+import { Overlay } from "../../bench/paper/overlay.js";
 
 const SEED = Number(process.env.SEED ?? 1);
 const NODES = 2000;
