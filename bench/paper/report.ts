@@ -136,12 +136,20 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
   if (results.some((r) => r.healing.length > 0)) {
     out.push(
       `Fig. 4: healing time in cycles (${h.healingPerCycle} broadcasts per cycle; the cycle of the failure is cycle 1; healed = the`,
-      `cycle's broadcasts are on average as reliable as before the failure; -1 = not within the limit), then reliability per cycle (%)`,
+      `cycle's broadcasts are on average as reliable as before the failure, in brackets: within 0.1 point; -1 = not within the`,
+      `limit), then reliability per cycle (%)`,
     );
     out.push(
       table([
         ["failed %", "paper", ...cols.map((c) => c.name)],
-        ...rates.map((p) => [String(p), PAPER.healing(p), ...cols.map((c) => String(healingOf(c.r, c.d, p)?.cycles ?? ""))]),
+        ...rates.map((p) => [
+          String(p),
+          PAPER.healing(p),
+          ...cols.map((c) => {
+            const x = healingOf(c.r, c.d, p);
+            return x === undefined ? "" : `${x.cycles} (${x.cyclesNear})`;
+          }),
+        ]),
       ]),
       "",
     );

@@ -51,6 +51,8 @@ export interface HealingSummary {
   readonly detection: Detection;
   readonly failedPercent: number;
   readonly cycles: number;
+  /** The first cycle within 0.1 percentage point of the pre-failure reliability. */
+  readonly cyclesNear: number;
   readonly perCycle: number[];
   readonly ms: number;
 }
@@ -118,7 +120,7 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
           o.seed + 2000 + salt,
           --left === 0,
         );
-        healing.push({ detection, failedPercent: pct, cycles: h.cycles, perCycle: h.perCycle, ms: h.ms });
+        healing.push({ detection, failedPercent: pct, cycles: h.cycles, cyclesNear: h.cyclesNear, perCycle: h.perCycle, ms: h.ms });
         protocolMessages += h.protocolMessages - afterBuild;
         broadcastCopies += h.copies;
         log(`${tag}: healed in cycle ${h.cycles} (${(h.ms / 1000).toFixed(1)} s)`);
