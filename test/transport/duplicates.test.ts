@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Message } from "../../src/protocol/index.js";
-import { closeAll, startNode, waitFor, type TestNode } from "./harness.js";
+import { closeAll, linkedPair, startNode, type TestNode, waitFor } from "./harness.js";
 import { rawDial, startRawPeer } from "./rawpeer.js";
 
 afterEach(closeAll);
@@ -58,13 +58,7 @@ describe("duplicate links", () => {
   });
 
   it("a contact dial to a node we already have a link with moves its JOIN onto that link", async () => {
-    const a = await startNode("a");
-    const b = await startNode("b");
-    b.react = (e) => {
-      if (e.type === "linkUp") b.t.apply({ type: "connect", peer: e.peer });
-    };
-    a.t.apply({ type: "connect", peer: b.self });
-    await waitFor(() => b.t.stats().activeLinks === 1, "link up");
+    const { a, b } = await linkedPair();
     a.t.apply({ type: "sendToContact", address: b.self.address, message: join(1) });
     await waitFor(() => b.messages().length === 1, "JOIN at b");
     await waitFor(() => a.t.stats().links === 1 && b.t.stats().links === 1, "one link each");

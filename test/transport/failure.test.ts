@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { TIMING, closeAll, holdsFor, startNode, waitFor } from "./harness.js";
+import { closeAll, holdsFor, linkedPair, startNode, TIMING, waitFor } from "./harness.js";
 import { startRawPeer, type RawPeer } from "./rawpeer.js";
 
 const raws: RawPeer[] = [];
@@ -10,13 +10,7 @@ afterEach(async () => {
 
 describe("transport failure detection", () => {
   it("keeps an idle active link alive with heartbeats well past the failure timeout", async () => {
-    const a = await startNode("a");
-    const b = await startNode("b");
-    b.react = (e) => {
-      if (e.type === "linkUp") b.t.apply({ type: "connect", peer: e.peer });
-    };
-    a.t.apply({ type: "connect", peer: b.self });
-    await waitFor(() => b.t.stats().activeLinks === 1, "link active on both sides");
+    const { a, b } = await linkedPair();
     // The property itself is about time: nothing may be reported for 2x the failure timeout.
     await holdsFor(() => a.of("linkLost").length === 0 && b.of("linkLost").length === 0, "no linkLost", 2 * TIMING.failureTimeoutMs);
     expect(a.t.stats().heartbeatsSent).toBeGreaterThan(3);
@@ -102,13 +96,7 @@ describe("a stall of our own event loop", () => {
   afterEach(closeAll);
 
   it("is not taken for the silence of our peers", async () => {
-    const a = await startNode("a");
-    const b = await startNode("b");
-    b.react = (e) => {
-      if (e.type === "linkUp") b.t.apply({ type: "connect", peer: e.peer });
-    };
-    a.t.apply({ type: "connect", peer: b.self });
-    await waitFor(() => b.t.stats().activeLinks === 1, "link active on both sides");
+    const { a, b } = await linkedPair();
     // Block this process (both nodes) for longer than the failure timeout, as a GC pause or a
     // starved CPU would.
     const until = Date.now() + TIMING.failureTimeoutMs + 300;

@@ -66,6 +66,19 @@ export async function startNode(
   return node;
 }
 
+/** Two nodes, `a` dialling `b`, with one active link between them; `b` reacts as a core that
+ * accepts every link (connect on linkUp). */
+export async function linkedPair(): Promise<{ a: TestNode; b: TestNode }> {
+  const a = await startNode("a");
+  const b = await startNode("b");
+  b.react = (e) => {
+    if (e.type === "linkUp") b.t.apply({ type: "connect", peer: e.peer });
+  };
+  a.t.apply({ type: "connect", peer: b.self });
+  await waitFor(() => b.t.stats().activeLinks === 1, "link active on both sides");
+  return { a, b };
+}
+
 /** Closes every transport started since the last call. */
 export async function closeAll(): Promise<void> {
   await Promise.all(started.splice(0).map((t) => t.close()));

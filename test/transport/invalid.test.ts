@@ -26,6 +26,23 @@ function exchange(to: PeerRecord, frames: OverlayMessage[]): Promise<grpc.Status
   });
 }
 
+/** Dials `server` (a misbehaving peer) with a JOIN: the dialler must report `invalid(reason)`, then
+ * `linkLost`, and nothing else. Shuts the server down. */
+async function dialMustFail(server: grpc.Server, reason: string): Promise<void> {
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  try {
+    const a = await startNode("a");
+    a.t.apply({ type: "send", to: { ...x, address: `127.0.0.1:${port}` }, message: { kind: "join", requestId: 1 } });
+    await waitFor(() => a.of("linkLost").length === 1, "linkLost");
+    expect(a.events.map((e) => e.type)).toEqual(["invalid", "linkLost"]);
+    expect(a.of("invalid")[0]!.reason).toBe(reason);
+  } finally {
+    server.forceShutdown();
+  }
+}
+
 describe("bad input from a peer", () => {
   it("a message before the handshake: INVALID_ARGUMENT and invalid(handshake-expected)", async () => {
     const b = await startNode("b");
@@ -104,18 +121,7 @@ describe("bad input from a peer", () => {
         call.on("data", () => call.write({ message: encodeMessage({ kind: "disconnect", leaving: false }) }));
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-    );
-    try {
-      const a = await startNode("a");
-      a.t.apply({ type: "send", to: { ...x, address: `127.0.0.1:${port}` }, message: { kind: "join", requestId: 1 } });
-      await waitFor(() => a.of("linkLost").length === 1, "linkLost");
-      expect(a.events.map((e) => e.type)).toEqual(["invalid", "linkLost"]);
-      expect(a.of("invalid")[0]!.reason).toBe("handshake-expected");
-    } finally {
-      server.forceShutdown();
-    }
+    await dialMustFail(server, "handshake-expected");
   });
 
   it("a dialled peer whose answer does not decode: invalid(undecodable), and the send is lost", async () => {
@@ -140,17 +146,6 @@ describe("bad input from a peer", () => {
         },
       },
     );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-    );
-    try {
-      const a = await startNode("a");
-      a.t.apply({ type: "send", to: { ...x, address: `127.0.0.1:${port}` }, message: { kind: "join", requestId: 1 } });
-      await waitFor(() => a.of("linkLost").length === 1, "linkLost");
-      expect(a.events.map((e) => e.type)).toEqual(["invalid", "linkLost"]);
-      expect(a.of("invalid")[0]!.reason).toBe("undecodable");
-    } finally {
-      server.forceShutdown();
-    }
+    await dialMustFail(server, "undecodable");
   });
 });
