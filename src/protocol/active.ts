@@ -2,10 +2,9 @@
  * Active view operations: adding (with the paper's random eviction), removing for a reason, and
  * repairing a short view from the passive view (§4.3).
  */
-import { addPassive, pickCandidate, recordFailure, removePassive } from "./passive.js";
+import { addPassive, pickCandidate, recordFailure } from "./passive.js";
 import type { CoreState } from "./state.js";
 import type { PeerDownReason, PeerRecord } from "./types.js";
-import { pickRandomIndex } from "./views.js";
 
 /** Why a peer leaves the active view. One table decides everything that follows from it. */
 export type RemovalReason =
@@ -54,63 +53,64 @@ const REMOVAL: Record<RemovalReason, RemovalRule> = {
  * slot before the answer, so a pending request must never cost a confirmed neighbor its link.
  */
 export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requestId: number): void {
-  const carried = removePassive(s, peer.id);
+  // Failure history carried over from the passive view, so a failed attempt counts.
+  let failures = 0;
+  let firstFailureAt = 0;
+  const p = s.passive.indexOf(peer.id);
+  if (p >= 0) {
+    failures = s.passive.failures(p);
+    firstFailureAt = s.passive.firstFailureAt(p);
+    s.passive.removeAt(p);
+    s.markPassiveChanged();
+  }
   if (s.active.length >= s.config.activeViewSize) {
-    let victim = pickRandomIndex(s.rng, s.active.entries, (e) => e.pending);
-    if (victim < 0) victim = pickRandomIndex(s.rng, s.active.entries, () => true);
+    let victim = s.active.pickRandom(s.rng, true);
+    if (victim < 0) victim = s.active.pickRandom(s.rng, false);
     if (victim >= 0) removeActive(s, victim, "evicted");
   }
-  s.active.push({
-    peer,
-    pending,
-    requestId,
-    since: s.now,
-    failures: carried?.failures ?? 0,
-    firstFailureAt: carried?.firstFailureAt ?? 0,
-  });
+  s.active.add(peer, pending, requestId, s.now, failures, firstFailureAt);
   s.out.push({ type: "connect", peer });
   if (!pending) s.out.push({ type: "peerUp", peer });
 }
 
 /** Marks a pending entry confirmed: both sides now agree on the link. */
 export function confirmActive(s: CoreState, index: number): void {
-  const e = s.active.entries[index]!;
-  if (!e.pending) return;
-  e.pending = false;
-  e.failures = 0;
-  s.out.push({ type: "peerUp", peer: e.peer });
+  if (!s.active.pending(index)) return;
+  s.active.confirm(index);
+  s.out.push({ type: "peerUp", peer: s.active.peer(index) });
 }
 
 /** Removes the entry at `index` from the active view for `reason` (see REMOVAL). */
 export function removeActive(s: CoreState, index: number, reason: RemovalReason): void {
-  const e = s.active.removeAt(index);
-  if (!e) return;
+  const v = s.active;
+  if (index < 0 || index >= v.length) return;
+  const peer = v.peer(index);
+  const pending = v.pending(index);
+  const failures = v.failures(index);
+  const firstFailureAt = v.firstFailureAt(index);
+  v.removeAt(index);
   // An answer to a probe sent before this removal predates whatever we just told that peer
   // (a DISCONNECT, say): it must not bring it back.
-  if (s.probe !== null && s.probe.peerId === e.peer.id) s.probe = null;
+  if (s.probe !== null && s.probe.peerId === peer.id) s.probe = null;
   const rule = REMOVAL[reason];
   if (rule.disconnect !== "no") {
-    s.sendDisconnect(e.peer, rule.disconnect === "leaving");
+    s.sendDisconnect(peer, rule.disconnect === "leaving");
   }
-  if (rule.closeLink) s.out.push({ type: "disconnect", peerId: e.peer.id });
-  if (!e.pending) s.out.push({ type: "peerDown", peer: e.peer, reason: rule.down });
+  if (rule.closeLink) s.out.push({ type: "disconnect", peerId: peer.id });
+  if (!pending) s.out.push({ type: "peerDown", peer, reason: rule.down });
   if (reason === "failed") {
     // A failed attempt on a pending entry always counts; a confirmed peer that failed is kept
     // as a last-resort candidate only if so configured (the paper forgets it, §4.3).
-    if (e.pending || s.config.keepFailedAsPassive) {
-      recordFailure(s, e.peer, e.pending ? e.failures : 0, e.firstFailureAt);
+    if (pending || s.config.keepFailedAsPassive) {
+      recordFailure(s, peer, pending ? failures : 0, firstFailureAt);
     }
     return;
   }
   if (rule.keepPassive) {
-    addPassive(s, e.peer, undefined, {
-      failures: e.failures,
-      firstFailureAt: e.firstFailureAt,
-      // Not asked again for a shuffle period: it just rejected us, dropped us, or was dropped
-      // by us; asking straight back would only bounce the same link around, and a short node
-      // would sweep its whole passive view every maintenance round.
-      retryAt: s.now + s.config.shuffleIntervalMs,
-    });
+    // Not asked again for a shuffle period: it just rejected us, dropped us, or was dropped
+    // by us; asking straight back would only bounce the same link around, and a short node
+    // would sweep its whole passive view every maintenance round.
+    addPassive(s, peer, undefined, failures, firstFailureAt, s.now + s.config.shuffleIntervalMs);
   }
 }
 
@@ -132,10 +132,10 @@ export function repair(s: CoreState): void {
   while (s.active.length < s.config.activeViewSize) {
     const i = pickCandidate(s);
     if (i < 0) return;
-    const candidate = s.passive.entries[i]!;
+    const candidate = s.passive.peer(i);
     const priority = s.active.length === 0 ? "high" : "low";
     const requestId = s.newId();
-    addActive(s, candidate.peer, true, requestId);
-    s.send(candidate.peer, { kind: "neighbor", priority, requestId });
+    addActive(s, candidate, true, requestId);
+    s.send(candidate, { kind: "neighbor", priority, requestId });
   }
 }

@@ -38,24 +38,25 @@ export class HyParView {
 
   /** Confirmed active peers: those reported up. */
   activePeers(): PeerRecord[] {
-    const out: PeerRecord[] = [];
-    for (const e of this.s.active.entries) if (!e.pending) out.push(e.peer);
+    return this.s.active.confirmedPeers();
+  }
+
+  /** Every active entry, pending ones included (a fresh array). */
+  activeEntries(): { readonly peer: PeerRecord; readonly pending: boolean }[] {
+    const a = this.s.active;
+    const out: { readonly peer: PeerRecord; readonly pending: boolean }[] = [];
+    for (let i = 0; i < a.length; i++) out.push({ peer: a.peer(i), pending: a.pending(i) });
     return out;
   }
 
-  /** Every active entry, pending ones included. */
-  activeEntries(): readonly { readonly peer: PeerRecord; readonly pending: boolean }[] {
-    return this.s.active.entries;
-  }
-
   passivePeers(): PeerRecord[] {
-    return this.s.passive.entries.map((e) => e.peer);
+    return this.s.passive.peers.slice();
   }
 
   /** Whether `id` is a confirmed active peer. */
   isActive(id: string): boolean {
     const i = this.s.active.indexOf(id);
-    return i >= 0 && !this.s.active.entries[i]!.pending;
+    return i >= 0 && !this.s.active.pending(i);
   }
 
   /**
@@ -179,7 +180,7 @@ export class HyParView {
     const h = idHash(peer.id);
     const a = s.active.indexOf(peer.id, h);
     if (a >= 0) {
-      const known = s.active.entries[a]!.peer;
+      const known = s.active.peer(a);
       if (peer.incarnation < known.incarnation) return false;
       if (peer.incarnation > known.incarnation) {
         removeActive(s, a, "replaced");
@@ -190,14 +191,11 @@ export class HyParView {
     }
     const p = s.passive.indexOf(peer.id, h);
     if (p >= 0) {
-      const entry = s.passive.entries[p]!;
-      if (peer.incarnation < entry.peer.incarnation) return false;
-      if (peer.incarnation > entry.peer.incarnation) addPassive(s, peer);
+      const known = s.passive.peer(p).incarnation;
+      if (peer.incarnation < known) return false;
+      if (peer.incarnation > known) addPassive(s, peer);
       // It just reached us: whatever failures we recorded for it are over.
-      else if (entry.failures > 0) {
-        entry.failures = 0;
-        entry.firstFailureAt = 0;
-      }
+      else if (s.passive.failures(p) > 0) s.passive.clearFailures(p);
     }
     return true;
   }

@@ -7,7 +7,6 @@ import { addPassive } from "./passive.js";
 import { randomInt } from "./rng.js";
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { confirmed } from "./views.js";
 
 /** Input `join`: remember the contacts and send JOIN through one of them now. An empty list
  * means this node starts a new overlay (or keeps the contacts it had). */
@@ -78,9 +77,10 @@ export function onJoin(s: CoreState, from: PeerRecord, requestId: number): void 
     confirmActive(s, i);
   } else {
     addActive(s, from, false, 0);
-    for (const e of s.active.entries) {
-      if (e.peer.id !== from.id && !e.pending) {
-        s.send(e.peer, { kind: "forwardJoin", joiner: from, ttl: s.config.arwl });
+    for (let k = 0; k < s.active.length; k++) {
+      const p = s.active.peer(k);
+      if (p.id !== from.id && !s.active.pending(k)) {
+        s.send(p, { kind: "forwardJoin", joiner: from, ttl: s.config.arwl });
       }
     }
   }
@@ -99,7 +99,7 @@ export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord
   const next =
     ttl === 0 || s.active.length === 1
       ? -1
-      : s.active.pickRandom(s.rng, confirmed, from.id, joiner.id);
+      : s.active.pickConfirmed(s.rng, from.id, joiner.id);
   if (next < 0) {
     // The walk ends here (ttl 0, a single active member, or nobody left to pass it to).
     if (!isSelf && s.active.indexOf(joiner.id) < 0 && !s.isLeft(joiner)) {
@@ -110,5 +110,5 @@ export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord
     return;
   }
   if (ttl === s.config.prwl && !isSelf) addPassive(s, joiner);
-  s.send(s.active.entries[next]!.peer, { kind: "forwardJoin", joiner, ttl: ttl - 1 });
+  s.send(s.active.peer(next), { kind: "forwardJoin", joiner, ttl: ttl - 1 });
 }

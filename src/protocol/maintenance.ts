@@ -13,9 +13,8 @@ export function handleMaintenanceTimer(s: CoreState): void {
   s.schedule("maintenance", s.config.maintenanceIntervalMs);
   const timeout = s.config.requestTimeoutMs;
   for (let i = s.active.length - 1; i >= 0; i--) {
-    const e = s.active.entries[i]!;
     // A NEIGHBOR unanswered in time is a failed attempt (the reply, if it ever comes, is late).
-    if (e.pending && s.now - e.since >= timeout) removeActive(s, i, "failed");
+    if (s.active.pending(i) && s.now - s.active.since(i) >= timeout) removeActive(s, i, "failed");
   }
   if (s.join !== null && s.now - s.join.sentAt >= timeout) joinFailed(s);
   for (const [id, l] of s.left) if (s.now >= l.until) s.left.delete(id);

@@ -46,8 +46,7 @@ export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: numbe
     return;
   }
   const i = s.active.indexOf(from.id);
-  const entry = i >= 0 ? s.active.entries[i]! : undefined;
-  if (entry && entry.pending && entry.requestId === requestId) {
+  if (i >= 0 && s.active.pending(i) && s.active.requestId(i) === requestId) {
     if (accepted) {
       confirmActive(s, i);
     } else {
@@ -69,7 +68,7 @@ export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: numbe
   s.drop("unexpected-reply", from.id);
   // Linked or asked again since: the other side holds us already, or will answer the newer
   // request; a DISCONNECT now would undo that newer link on its side only.
-  if (entry) return;
+  if (i >= 0) return;
   if (accepted) s.sendDisconnect(from, false);
 }
 
@@ -105,8 +104,7 @@ export function handleLinkLost(s: CoreState, peerId: string): void {
   }
   const p = s.passive.indexOf(peerId);
   if (p >= 0) {
-    const e = s.passive.entries[p]!;
-    recordFailure(s, e.peer, e.failures, e.firstFailureAt);
+    recordFailure(s, s.passive.peer(p), s.passive.failures(p), s.passive.firstFailureAt(p));
     return;
   }
   s.drop("not-a-neighbor", peerId);

@@ -4,35 +4,34 @@
  */
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { passiveEntry, pickRandomIndex, type PassiveEntry } from "./views.js";
 
 /**
  * Adds `peer` to the passive view unless it is this node, already in a view, or left recently.
  * A known entry with an older incarnation is replaced (a restarted node brings its new address).
  * When the view is full, evicts first an entry listed in `preferEvict` (the entries we sent to
  * that peer in this shuffle exchange, §4.4), otherwise a random one.
+ * A new entry starts with the given failure history (none by default).
  * Returns whether the view now holds this peer's record.
  */
 export function addPassive(
   s: CoreState,
   peer: PeerRecord,
   preferEvict?: readonly PeerRecord[],
-  history?: { failures: number; firstFailureAt: number; retryAt: number },
+  failures = 0,
+  firstFailureAt = 0,
+  retryAt = 0,
 ): boolean {
   if (peer.id === s.self.id || s.active.indexOf(peer.id) >= 0 || s.isLeft(peer)) return false;
   const known = s.passive.indexOf(peer.id);
   if (known >= 0) {
-    const entry = s.passive.entries[known]!;
-    if (peer.incarnation > entry.peer.incarnation) {
-      s.passive.replaceAt(known, passiveEntry(peer));
+    if (peer.incarnation > s.passive.peer(known).incarnation) {
+      s.passive.replacePeer(known, peer);
       s.markPassiveChanged();
     }
     return true;
   }
   if (s.passive.length >= s.config.passiveViewSize) evictOne(s, preferEvict);
-  s.passive.push(
-    history ? passiveEntry(peer, history.failures, history.firstFailureAt, history.retryAt) : passiveEntry(peer),
-  );
+  s.passive.add(peer, failures, firstFailureAt, retryAt);
   s.markPassiveChanged();
   return true;
 }
@@ -47,17 +46,17 @@ function evictOne(s: CoreState, preferEvict?: readonly PeerRecord[]): void {
       }
     }
   }
-  const i = pickRandomIndex(s.rng, s.passive.entries, () => true);
+  const i = s.passive.pick(s.rng, "any", Infinity);
   if (i >= 0) s.passive.removeAt(i);
 }
 
-/** Removes `id` from the passive view; returns the removed entry. */
-export function removePassive(s: CoreState, id: string): PassiveEntry | undefined {
+/** Removes `id` from the passive view; returns whether it was there. */
+export function removePassive(s: CoreState, id: string): boolean {
   const i = s.passive.indexOf(id);
-  if (i < 0) return undefined;
-  const e = s.passive.removeAt(i);
+  if (i < 0) return false;
+  s.passive.removeAt(i);
   s.markPassiveChanged();
-  return e;
+  return true;
 }
 
 /**
@@ -76,14 +75,8 @@ export function recordFailure(s: CoreState, peer: PeerRecord, failures: number, 
   // Retried after the maintenance interval, doubling per failure up to 16 intervals.
   const retryAt = s.now + s.config.maintenanceIntervalMs * 2 ** Math.min(count - 1, 4);
   const i = s.passive.indexOf(peer.id);
-  if (i >= 0) {
-    const e = s.passive.entries[i]!;
-    e.failures = count;
-    e.firstFailureAt = first;
-    e.retryAt = retryAt;
-  } else {
-    addPassive(s, peer, undefined, { failures: count, firstFailureAt: first, retryAt });
-  }
+  if (i >= 0) s.passive.setFailure(i, count, first, retryAt);
+  else addPassive(s, peer, undefined, count, first, retryAt);
 }
 
 /**
@@ -91,14 +84,12 @@ export function recordFailure(s: CoreState, peer: PeerRecord, failures: number, 
  * last resort; either only once its rest (`retryAt`) is over.
  */
 export function pickCandidate(s: CoreState): number {
-  const now = s.now;
-  const fresh = pickRandomIndex(s.rng, s.passive.entries, (e) => e.failures === 0 && e.retryAt <= now);
+  const fresh = s.passive.pick(s.rng, "fresh", s.now);
   if (fresh >= 0) return fresh;
-  return pickRandomIndex(s.rng, s.passive.entries, (e) => e.retryAt <= now);
+  return s.passive.pick(s.rng, "any", s.now);
 }
 
 /** Whether any passive entry has never failed: if none, an isolated node goes back to its contacts. */
 export function hasFreshPassive(s: CoreState): boolean {
-  for (const e of s.passive.entries) if (e.failures === 0) return true;
-  return false;
+  return s.passive.hasFresh();
 }

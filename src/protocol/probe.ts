@@ -19,7 +19,6 @@ import { addActive } from "./active.js";
 import { recordFailure } from "./passive.js";
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
-import { pickRandomIndex } from "./views.js";
 
 /** Probe intervals a short view waits before it probes (case 2 above). */
 export const STUCK_AFTER_PROBES = 3;
@@ -36,19 +35,19 @@ export function maybeProbe(s: CoreState): void {
   const size = s.config.activeViewSize;
   let i: number;
   if (s.active.length >= size && s.upCount() >= size) {
-    i = pickRandomIndex(s.rng, s.passive.entries, (e) => e.failures > 0 && e.retryAt <= s.now);
+    i = s.passive.pick(s.rng, "failed", s.now);
   } else if (s.shortSince !== null && s.now - s.shortSince >= STUCK_AFTER_PROBES * interval) {
-    i = pickRandomIndex(s.rng, s.passive.entries, (e) => e.retryAt <= s.now);
+    i = s.passive.pick(s.rng, "any", s.now);
   } else {
     return;
   }
   if (i < 0) return;
-  const e = s.passive.entries[i]!;
-  e.retryAt = s.now + interval;
+  const peer = s.passive.peer(i);
+  s.passive.setRetryAt(i, s.now + interval);
   s.nextProbeAt = s.now + interval;
   const requestId = s.newId();
-  s.probe = { requestId, peerId: e.peer.id, sentAt: s.now };
-  s.send(e.peer, { kind: "neighbor", priority: "high", requestId });
+  s.probe = { requestId, peerId: peer.id, sentAt: s.now };
+  s.send(peer, { kind: "neighbor", priority: "high", requestId });
 }
 
 /**
@@ -60,10 +59,7 @@ export function maybeProbe(s: CoreState): void {
 export function onProbeReply(s: CoreState, from: PeerRecord, accepted: boolean): void {
   s.probe = null;
   if (!accepted) return;
-  for (const e of s.passive.entries) {
-    e.failures = 0;
-    e.firstFailureAt = 0;
-  }
+  for (let i = 0; i < s.passive.length; i++) s.passive.clearFailures(i);
   if (s.active.indexOf(from.id) < 0) addActive(s, from, false, 0);
 }
 
@@ -72,6 +68,5 @@ export function probeFailed(s: CoreState, peerId: string): void {
   s.probe = null;
   const i = s.passive.indexOf(peerId);
   if (i < 0) return;
-  const e = s.passive.entries[i]!;
-  recordFailure(s, e.peer, e.failures, e.firstFailureAt);
+  recordFailure(s, s.passive.peer(i), s.passive.failures(i), s.passive.firstFailureAt(i));
 }

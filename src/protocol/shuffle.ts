@@ -6,7 +6,7 @@ import { addPassive } from "./passive.js";
 import { SENT_SHUFFLE_MEMORY, type CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
 import { randomInt } from "./rng.js";
-import { confirmed, idHash, passiveEntry, pickRandomIndex, sample } from "./views.js";
+import { idHash } from "./views.js";
 
 /** Timer `shuffle`: one membership cycle. Sends SHUFFLE(self + ka active + kp passive, ttl = ARWL)
  * to a random confirmed active peer, then re-arms. */
@@ -17,15 +17,15 @@ export function handleShuffleTimer(s: CoreState): void {
 
 /** Starts one shuffle now (also what a cycle-driven simulation calls through the timer input). */
 export function startShuffle(s: CoreState): void {
-  const target = pickRandomIndex(s.rng, s.active.entries, confirmed);
+  const target = s.active.pickConfirmed(s.rng, null, null);
   if (target < 0) return;
   const entries: PeerRecord[] = [s.self];
-  for (const e of sample(s.rng, s.active.entries, s.config.shuffleActive, (a) => !a.pending)) entries.push(e.peer);
-  for (const e of sample(s.rng, s.passive.entries, s.config.shufflePassive)) entries.push(e.peer);
+  for (const p of s.active.sampleConfirmed(s.rng, s.config.shuffleActive)) entries.push(p);
+  for (const p of s.passive.sample(s.rng, s.config.shufflePassive)) entries.push(p);
   const shuffleId = s.newId();
   s.sentShuffles.push({ shuffleId, entries });
   if (s.sentShuffles.length > SENT_SHUFFLE_MEMORY) s.sentShuffles.shift();
-  s.send(s.active.entries[target]!.peer, { kind: "shuffle", origin: s.self, entries, ttl: s.config.arwl, shuffleId });
+  s.send(s.active.peer(target), { kind: "shuffle", origin: s.self, entries, ttl: s.config.arwl, shuffleId });
 }
 
 /**
@@ -44,13 +44,13 @@ export function onShuffle(
 ): void {
   const left = ttl - 1;
   if (left > 0 && s.active.length > 1) {
-    const next = s.active.pickRandom(s.rng, confirmed, from.id, origin.id);
+    const next = s.active.pickConfirmed(s.rng, from.id, origin.id);
     if (next >= 0) {
-      s.send(s.active.entries[next]!.peer, { kind: "shuffle", origin, entries, ttl: left, shuffleId });
+      s.send(s.active.peer(next), { kind: "shuffle", origin, entries, ttl: left, shuffleId });
       return;
     }
   }
-  const reply = sample(s.rng, s.passive.entries, entries.length).map((e) => e.peer);
+  const reply = s.passive.sample(s.rng, entries.length);
   s.send(origin, { kind: "shuffleReply", shuffleId, entries: reply });
   integrate(s, entries, reply);
 }
@@ -81,7 +81,7 @@ function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly 
     if (p.id === s.self.id || s.active.indexOf(p.id, h) >= 0 || s.isLeft(p)) continue;
     const known = s.passive.indexOf(p.id, h);
     if (known >= 0) {
-      if (p.incarnation > s.passive.entries[known]!.peer.incarnation) addPassive(s, p);
+      if (p.incarnation > s.passive.peer(known).incarnation) addPassive(s, p);
       continue;
     }
     if (!fresh.some((f) => f.id === p.id)) fresh.push(p);
@@ -95,7 +95,7 @@ function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly 
   }
   // More new entries than the whole view holds: keep the last ones, as adding one by one would.
   for (let i = Math.max(0, fresh.length - s.config.passiveViewSize); i < fresh.length; i++) {
-    s.passive.push(passiveEntry(fresh[i]!));
+    s.passive.add(fresh[i]!);
   }
   s.markPassiveChanged();
 }

@@ -5,7 +5,7 @@
 import type { ProtocolConfig } from "./config.js";
 import type { Rng } from "./rng.js";
 import type { DropReason, Effect, Message, PeerRecord, TimerKind } from "./types.js";
-import { View, type ActiveEntry, type PassiveEntry } from "./views.js";
+import { ActiveView, PassiveView } from "./views.js";
 
 /** A JOIN we sent to a contact and are waiting on. */
 export interface JoinAttempt {
@@ -27,8 +27,8 @@ export class CoreState {
   status: "idle" | "running" | "left" = "idle";
   /** Current time, set from each input. */
   now = 0;
-  readonly active = new View<ActiveEntry>();
-  readonly passive = new View<PassiveEntry>();
+  readonly active: ActiveView;
+  readonly passive: PassiveView;
   /** Contact addresses given to the last join; used again when the node is isolated. */
   contacts: readonly string[] = [];
   join: JoinAttempt | null = null;
@@ -65,6 +65,8 @@ export class CoreState {
     readonly rng: Rng,
   ) {
     this.nextId = 1 + Math.floor(rng.next() * 2 ** 40);
+    this.active = new ActiveView(config.activeViewSize);
+    this.passive = new PassiveView(config.passiveViewSize);
   }
 
   /** A fresh id for a request (JOIN, NEIGHBOR) or a shuffle. */
@@ -116,9 +118,7 @@ export class CoreState {
 
   /** Number of confirmed (not pending) active entries. */
   upCount(): number {
-    let n = 0;
-    for (const e of this.active.entries) if (!e.pending) n++;
-    return n;
+    return this.active.upCount();
   }
 
   /** Whether `peer` (id and incarnation) left gracefully and must be kept out of the views. */

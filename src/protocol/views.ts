@@ -1,48 +1,22 @@
 /**
- * View entries and the few random-selection helpers the rules need. Views are small (5 and 30 by
- * default), so they are plain insertion-ordered arrays scanned linearly: cheaper in time and memory
- * than maps at this size, which matters when a simulator holds a million of them.
+ * The two views and the few random-selection helpers the rules need. Views are small (5 and 30 by
+ * default), so they are insertion-ordered arrays scanned linearly: cheaper in time and memory than
+ * maps at this size, which matters when a simulator holds a million of them.
+ *
+ * A view is a struct of arrays, not an array of entry objects: the peer records, a parallel array
+ * of id hashes, and one array of numbers with a fixed number of fields per entry. Times are
+ * fractional, so as fields of an entry object each would be a separate boxed number; in a number
+ * array they are stored unboxed, side by side. The walks, shuffles and lookups that run at every
+ * message then read two or three arrays per view instead of a dozen scattered objects: at 100,000
+ * simulated nodes every one of those objects is a cache miss.
  */
 import type { PeerRecord } from "./types.js";
 import { randomInt, type Rng } from "./rng.js";
 
-/** A member of the active view. `pending` until the other side accepted our NEIGHBOR (or the
- * walk's NEIGHBOR reached the joiner): pending entries hold a slot but are never reported up. */
-export interface ActiveEntry {
-  peer: PeerRecord;
-  pending: boolean;
-  /** Request id of our NEIGHBOR while pending; 0 when the other side asked us. */
-  requestId: number;
-  /** When the entry was added (for request expiry), ms. */
-  since: number;
-  /** Failure history carried over from the passive view, so a failed attempt counts. */
-  failures: number;
-  firstFailureAt: number;
-}
-
-/** A member of the passive view: an address kept in reserve, with its failure history. */
-export interface PassiveEntry {
-  peer: PeerRecord;
-  /** Failed attempts to reach it (0 = fresh). Failed entries are last-resort candidates. */
-  failures: number;
-  /** Time of the first of those failures, ms. */
-  firstFailureAt: number;
-  /** Not to be asked before this time, ms: after a rejection or a DISCONNECT it rests one
-   * shuffle period; after a failure, a delay that doubles per failure. 0 = at once. */
-  retryAt: number;
-}
-
-/** A passive entry; the one way they are made, so they all share one shape (and the lookups
- * below stay monomorphic, which the simulator's hot paths depend on). */
-export function passiveEntry(peer: PeerRecord, failures = 0, firstFailureAt = 0, retryAt = 0): PassiveEntry {
-  return { peer, failures, firstFailureAt, retryAt };
-}
-
 /**
  * A 30-bit FNV-1a hash of an id. Views keep the hashes of their ids in a parallel array of small
- * integers, so a lookup compares numbers that sit side by side in memory and dereferences an
- * entry only on a hash match. Scanning entry -> record -> id string instead costs a cache miss per
- * entry, which dominated the simulator's time at 10,000 nodes and more.
+ * integers, so a lookup compares numbers that sit side by side in memory and reads a record only
+ * on a hash match.
  */
 export function idHash(id: string): number {
   let h = 0x811c9dc5;
@@ -50,100 +24,290 @@ export function idHash(id: string): number {
   return h & 0x3fffffff;
 }
 
-/** An insertion-ordered view keyed by peer id. Mutate only through its methods (they keep the
- * hash index in step); read `entries` freely. */
-export class View<E extends { peer: PeerRecord }> {
-  readonly entries: E[] = [];
+/** An insertion-ordered view keyed by peer id, with `width` numeric fields per entry. Mutate only
+ * through its methods (they keep the arrays in step). */
+export class View {
+  /** The entries' records, in order. Read freely; never mutate. */
+  readonly peers: PeerRecord[] = [];
   private readonly hashes: number[] = [];
+  /** Entry i's field f is at i * width + f. Sized for `capacity` entries up front (grown only if
+   * a view ever holds more), never shrunk: rows past `length` are unused. */
+  protected readonly nums: number[];
+
+  constructor(
+    private readonly width: number,
+    capacity: number,
+  ) {
+    this.nums = new Array<number>(width * capacity).fill(0);
+  }
 
   get length(): number {
-    return this.entries.length;
+    return this.peers.length;
+  }
+
+  peer(i: number): PeerRecord {
+    return this.peers[i]!;
   }
 
   /** Index of the entry for `id`, or -1. Pass `hash` when the caller already has it. */
   indexOf(id: string, hash: number = idHash(id)): number {
     const hs = this.hashes;
     for (let i = 0; i < hs.length; i++) {
-      if (hs[i] === hash && this.entries[i]!.peer.id === id) return i;
+      if (hs[i] === hash && this.peers[i]!.id === id) return i;
     }
     return -1;
   }
 
-  push(e: E): void {
-    this.entries.push(e);
-    this.hashes.push(idHash(e.peer.id));
+  /** Appends an entry for `peer` with every field 0; returns its index. */
+  protected append(peer: PeerRecord): number {
+    const i = this.peers.length;
+    this.peers.push(peer);
+    this.hashes.push(idHash(peer.id));
+    const w = this.width;
+    if (this.nums.length < (i + 1) * w) for (let f = 0; f < w; f++) this.nums.push(0);
+    else for (let f = 0; f < w; f++) this.nums[i * w + f] = 0;
+    return i;
   }
 
-  removeAt(i: number): E {
+  protected num(i: number, f: number): number {
+    return this.nums[i * this.width + f]!;
+  }
+
+  protected setNum(i: number, f: number, v: number): void {
+    this.nums[i * this.width + f] = v;
+  }
+
+  removeAt(i: number): void {
+    const n = this.peers.length;
+    this.peers.splice(i, 1);
     this.hashes.splice(i, 1);
-    return this.entries.splice(i, 1)[0]!;
+    const nums = this.nums;
+    for (let k = i * this.width; k < (n - 1) * this.width; k++) nums[k] = nums[k + this.width]!;
   }
 
-  /** Replaces the entry at `i` with one for the same id. */
-  replaceAt(i: number, e: E): void {
-    this.entries[i] = e;
+  /** Replaces the record at `i` with another of the same id (a newer incarnation); fields reset. */
+  replacePeer(i: number, peer: PeerRecord): void {
+    this.peers[i] = peer;
+    for (let f = 0; f < this.width; f++) this.setNum(i, f, 0);
   }
 
   clear(): void {
-    this.entries.length = 0;
+    this.peers.length = 0;
     this.hashes.length = 0;
   }
 
   /**
    * Removes up to `max` entries whose id is one of `peers`' ids, keeping the order of the rest;
-   * returns how many it removed. Compares hashes first, so it touches only matching entries.
+   * returns how many it removed. Compares hashes first, so it reads only matching records.
    */
   removeSome(peers: readonly PeerRecord[], max: number): number {
     if (max <= 0 || peers.length === 0) return 0;
     const drop = scratchHashes(peers);
-    const n = this.entries.length;
+    const n = this.peers.length;
+    const w = this.width;
+    const nums = this.nums;
     let removed = 0;
-    let w = 0;
-    for (let r = 0; r < n; r++) {
-      const e = this.entries[r]!;
-      const h = this.hashes[r]!;
-      if (removed < max && listed(h, e.peer.id, peers, drop)) {
+    let to = 0;
+    for (let from = 0; from < n; from++) {
+      const p = this.peers[from]!;
+      const h = this.hashes[from]!;
+      if (removed < max && listed(h, p.id, peers, drop)) {
         removed++;
         continue;
       }
-      if (w !== r) {
-        this.entries[w] = e;
-        this.hashes[w] = h;
+      if (to !== from) {
+        this.peers[to] = p;
+        this.hashes[to] = h;
+        for (let f = 0; f < w; f++) nums[to * w + f] = nums[from * w + f]!;
       }
-      w++;
+      to++;
     }
-    if (w !== n) {
-      this.entries.length = w;
-      this.hashes.length = w;
+    if (to !== n) {
+      this.peers.length = to;
+      this.hashes.length = to;
     }
     return removed;
   }
 
+  /** Whether entry `i` is for `a` or `b` (hashes `ha`, `hb`; a null id matches nothing). */
+  protected isOneOf(i: number, ha: number, a: string | null, hb: number, b: string | null): boolean {
+    const h = this.hashes[i]!;
+    if (h !== ha && h !== hb) return false;
+    const id = this.peers[i]!.id;
+    return id === a || id === b;
+  }
+}
+
+// Fields of an active entry.
+const PENDING = 0;
+const REQUEST_ID = 1;
+const SINCE = 2;
+const FAILURES_A = 3;
+const FIRST_FAILURE_AT_A = 4;
+
+/**
+ * The active view. An entry is `pending` until the other side accepted our NEIGHBOR (or the walk's
+ * NEIGHBOR reached the joiner): pending entries hold a slot but are never reported up. Each entry
+ * also keeps the request id of our NEIGHBOR while pending (0 when the other side asked us), when
+ * it was added (for request expiry), and the failure history carried over from the passive view,
+ * so a failed attempt counts.
+ */
+export class ActiveView extends View {
+  /** `capacity`: the active view size (the view never holds more). */
+  constructor(capacity: number) {
+    super(5, capacity);
+  }
+
+  add(peer: PeerRecord, pending: boolean, requestId: number, since: number, failures: number, firstFailureAt: number): void {
+    const i = this.append(peer);
+    this.setNum(i, PENDING, pending ? 1 : 0);
+    this.setNum(i, REQUEST_ID, requestId);
+    this.setNum(i, SINCE, since);
+    this.setNum(i, FAILURES_A, failures);
+    this.setNum(i, FIRST_FAILURE_AT_A, firstFailureAt);
+  }
+
+  pending(i: number): boolean {
+    return this.num(i, PENDING) !== 0;
+  }
+
+  requestId(i: number): number {
+    return this.num(i, REQUEST_ID);
+  }
+
+  since(i: number): number {
+    return this.num(i, SINCE);
+  }
+
+  failures(i: number): number {
+    return this.num(i, FAILURES_A);
+  }
+
+  firstFailureAt(i: number): number {
+    return this.num(i, FIRST_FAILURE_AT_A);
+  }
+
+  /** Both sides agree on the link now: no longer pending, and its failures are over. */
+  confirm(i: number): void {
+    this.setNum(i, PENDING, 0);
+    this.setNum(i, FAILURES_A, 0);
+  }
+
+  /** Number of confirmed (not pending) entries. */
+  upCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.peers.length; i++) if (!this.pending(i)) n++;
+    return n;
+  }
+
+  /** Confirmed entries' records, in order. */
+  confirmedPeers(): PeerRecord[] {
+    const out: PeerRecord[] = [];
+    for (let i = 0; i < this.peers.length; i++) if (!this.pending(i)) out.push(this.peers[i]!);
+    return out;
+  }
+
   /**
-   * A uniformly random index among the entries that pass `ok` and whose id is neither `notA` nor
-   * `notB`, or -1. The two ids are excluded by hash first, so no entry's record is read unless
-   * its hash matches: this runs at every hop of a FORWARD_JOIN or SHUFFLE walk. (The same draw as
-   * pickRandomIndex with the equivalent filter.)
+   * A uniformly random index among the confirmed entries whose id is neither `notA` nor `notB`
+   * (null: no exclusion), or -1. This runs at every hop of a FORWARD_JOIN or SHUFFLE walk: it
+   * reads the hashes and the numbers, and a record only on a hash match.
    */
-  pickRandom(rng: Rng, ok: (e: E) => boolean, notA: string, notB: string): number {
-    const ha = idHash(notA);
-    const hb = idHash(notB);
-    const n = this.entries.length;
+  pickConfirmed(rng: Rng, notA: string | null, notB: string | null): number {
+    const ha = notA === null ? -1 : idHash(notA);
+    const hb = notB === null ? -1 : idHash(notB);
+    const n = this.peers.length;
     let count = 0;
-    for (let i = 0; i < n; i++) if (this.allowed(i, ok, ha, notA, hb, notB)) count++;
+    for (let i = 0; i < n; i++) if (!this.pending(i) && !this.isOneOf(i, ha, notA, hb, notB)) count++;
     if (count === 0) return -1;
     let k = randomInt(rng, count);
     for (let i = 0; i < n; i++) {
-      if (this.allowed(i, ok, ha, notA, hb, notB) && k-- === 0) return i;
+      if (!this.pending(i) && !this.isOneOf(i, ha, notA, hb, notB) && k-- === 0) return i;
     }
     return -1;
   }
 
-  private allowed(i: number, ok: (e: E) => boolean, ha: number, a: string, hb: number, b: string): boolean {
-    const h = this.hashes[i]!;
-    const e = this.entries[i]!;
-    if ((h === ha && e.peer.id === a) || (h === hb && e.peer.id === b)) return false;
-    return ok(e);
+  /** A uniformly random index among the pending entries (`pending`) or all of them, or -1. */
+  pickRandom(rng: Rng, pendingOnly: boolean): number {
+    return pickWhere(rng, this.peers.length, pendingOnly ? (i) => this.pending(i) : () => true);
+  }
+
+  /** Up to `k` distinct confirmed peers, uniformly at random. */
+  sampleConfirmed(rng: Rng, k: number): PeerRecord[] {
+    return sample(rng, this.confirmedPeers(), k);
+  }
+}
+
+// Fields of a passive entry.
+const FAILURES_P = 0;
+const FIRST_FAILURE_AT_P = 1;
+const RETRY_AT = 2;
+
+/** Which passive entries a pick considers (each only once its rest is over). */
+export type PassivePick = "any" | "fresh" | "failed";
+
+/**
+ * The passive view: addresses kept in reserve, each with its failure history: failed attempts to
+ * reach it (0 = fresh; failed entries are last-resort candidates), the time of the first of
+ * them, and the time before which it is not to be asked (after a rejection or a DISCONNECT it
+ * rests one shuffle period; after a failure, a delay that doubles per failure; 0 = at once).
+ */
+export class PassiveView extends View {
+  /** `capacity`: the passive view size (the view never holds more). */
+  constructor(capacity: number) {
+    super(3, capacity);
+  }
+
+  add(peer: PeerRecord, failures = 0, firstFailureAt = 0, retryAt = 0): void {
+    const i = this.append(peer);
+    this.setFailure(i, failures, firstFailureAt, retryAt);
+  }
+
+  failures(i: number): number {
+    return this.num(i, FAILURES_P);
+  }
+
+  firstFailureAt(i: number): number {
+    return this.num(i, FIRST_FAILURE_AT_P);
+  }
+
+  retryAt(i: number): number {
+    return this.num(i, RETRY_AT);
+  }
+
+  setFailure(i: number, failures: number, firstFailureAt: number, retryAt: number): void {
+    this.setNum(i, FAILURES_P, failures);
+    this.setNum(i, FIRST_FAILURE_AT_P, firstFailureAt);
+    this.setNum(i, RETRY_AT, retryAt);
+  }
+
+  setRetryAt(i: number, retryAt: number): void {
+    this.setNum(i, RETRY_AT, retryAt);
+  }
+
+  /** Forgets entry `i`'s failures (its rest, if any, stays). */
+  clearFailures(i: number): void {
+    this.setNum(i, FAILURES_P, 0);
+    this.setNum(i, FIRST_FAILURE_AT_P, 0);
+  }
+
+  /** Whether any entry has never failed. */
+  hasFresh(): boolean {
+    for (let i = 0; i < this.peers.length; i++) if (this.failures(i) === 0) return true;
+    return false;
+  }
+
+  /** A uniformly random index among the entries of kind `which` whose rest is over at `now`
+   * (Infinity: all), or -1. */
+  pick(rng: Rng, which: PassivePick, now: number): number {
+    return pickWhere(rng, this.peers.length, (i) => {
+      if (this.retryAt(i) > now) return false;
+      return which === "any" || (which === "fresh") === (this.failures(i) === 0);
+    });
+  }
+
+  /** Up to `k` distinct peers, uniformly at random. */
+  sample(rng: Rng, k: number): PeerRecord[] {
+    return sample(rng, this.peers, k);
   }
 }
 
@@ -160,24 +324,26 @@ function listed(h: number, id: string, peers: readonly PeerRecord[], hashes: rea
   return false;
 }
 
-/** Passes confirmed (not pending) active entries; one shared function, no closure per call. */
-export const confirmed = (e: ActiveEntry): boolean => !e.pending;
-
-/** A uniformly random index of `view` whose entry passes `ok`, or -1 if none does. */
-export function pickRandomIndex<T>(rng: Rng, view: readonly T[], ok: (e: T) => boolean): number {
+/** A uniformly random index in [0, n) that passes `ok`, or -1 if none does. */
+function pickWhere(rng: Rng, n: number, ok: (i: number) => boolean): number {
   let count = 0;
-  for (const e of view) if (ok(e)) count++;
+  for (let i = 0; i < n; i++) if (ok(i)) count++;
   if (count === 0) return -1;
   let k = randomInt(rng, count);
-  for (let i = 0; i < view.length; i++) {
-    if (ok(view[i]!) && k-- === 0) return i;
+  for (let i = 0; i < n; i++) {
+    if (ok(i) && k-- === 0) return i;
   }
   return -1;
 }
 
-/** Up to `k` distinct entries of `view` passing `ok`, uniformly at random (partial Fisher-Yates). */
-export function sample<T>(rng: Rng, view: readonly T[], k: number, ok?: (e: T) => boolean): T[] {
-  const pool = ok ? view.filter(ok) : view.slice();
+/** A uniformly random index of `items` whose item passes `ok`, or -1 if none does. */
+export function pickRandomIndex<T>(rng: Rng, items: readonly T[], ok: (e: T) => boolean): number {
+  return pickWhere(rng, items.length, (i) => ok(items[i]!));
+}
+
+/** Up to `k` distinct items of `items` passing `ok`, uniformly at random (partial Fisher-Yates). */
+export function sample<T>(rng: Rng, items: readonly T[], k: number, ok?: (e: T) => boolean): T[] {
+  const pool = ok ? items.filter(ok) : items.slice();
   const n = Math.min(k, pool.length);
   for (let i = 0; i < n; i++) {
     const j = i + randomInt(rng, pool.length - i);

@@ -1,7 +1,7 @@
 /** Views and random selection: sampling must be uniform (a biased shuffle is a classic bug). */
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../src/protocol/index.js";
-import { View, idHash, pickRandomIndex, sample } from "../../src/protocol/views.js";
+import { ActiveView, PassiveView, idHash, pickRandomIndex, sample } from "../../src/protocol/views.js";
 import { peer } from "./harness.js";
 
 /** Pearson's chi-square statistic of `counts` against a uniform expectation. */
@@ -72,30 +72,84 @@ describe("random selection over views", () => {
   });
 });
 
-describe("View (insertion-ordered, keyed by peer id)", () => {
-  const entry = (id: string, incarnation = 1) => ({ peer: peer(id, incarnation) });
+describe("views (insertion-ordered, keyed by peer id, one row of numbers per entry)", () => {
+  const ids = (v: PassiveView) => v.peers.map((p) => p.id);
+  /** Each entry's failure count, which the test sets to its position in the alphabet. */
+  const failures = (v: PassiveView) => v.peers.map((_, i) => v.failures(i));
 
-  it("keeps its id index in step through push, removeAt, replaceAt, removeSome and clear", () => {
-    const v = new View<{ peer: ReturnType<typeof peer> }>();
-    for (const id of ["a", "b", "c", "d", "e"]) v.push(entry(id));
+  it("keeps its id index and every entry's fields in step through add, removeAt, replacePeer, removeSome and clear", () => {
+    const v = new PassiveView(4);
+    ["a", "b", "c", "d", "e"].forEach((id, k) => v.add(peer(id), k + 1, 100 + k, 200 + k));
     expect(v.length).toBe(5);
     expect(v.indexOf("c")).toBe(2);
-    expect(v.removeAt(1).peer.id).toBe("b");
+    v.removeAt(1);
     expect(v.indexOf("b")).toBe(-1);
     expect(v.indexOf("c")).toBe(1);
     expect(v.indexOf("e", idHash("e"))).toBe(3);
-    v.replaceAt(0, entry("a", 2));
-    expect(v.entries[v.indexOf("a")]!.peer.incarnation).toBe(2);
-    // removeSome removes at most `max`, keeps the order of the rest.
+    expect(failures(v)).toEqual([1, 3, 4, 5]);
+    expect([v.firstFailureAt(1), v.retryAt(1)]).toEqual([102, 202]);
+    // A newer record of the same id replaces the old one and starts with a clean history.
+    v.replacePeer(0, peer("a", 2));
+    expect(v.peer(v.indexOf("a")).incarnation).toBe(2);
+    expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([0, 0, 0]);
+    // removeSome removes at most `max`, keeps the order of the rest, and their fields with them.
     expect(v.removeSome([peer("a"), peer("d"), peer("zz")], 1)).toBe(1);
-    expect(v.entries.map((e) => e.peer.id)).toEqual(["c", "d", "e"]);
+    expect(ids(v)).toEqual(["c", "d", "e"]);
+    expect(failures(v)).toEqual([3, 4, 5]);
+    expect([v.firstFailureAt(2), v.retryAt(2)]).toEqual([104, 204]);
     expect(v.indexOf("d")).toBe(1);
     expect(v.indexOf("e")).toBe(2);
     expect(v.removeSome([peer("e"), peer("c")], 5)).toBe(2);
-    expect(v.entries.map((e) => e.peer.id)).toEqual(["d"]);
+    expect(ids(v)).toEqual(["d"]);
+    expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([4, 103, 203]);
     expect(v.indexOf("d")).toBe(0);
     v.clear();
     expect(v.length).toBe(0);
     expect(v.indexOf("d")).toBe(-1);
+    v.add(peer("f"));
+    expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([0, 0, 0]);
+  });
+
+  it("passive picks honour the rest and the kind asked for", () => {
+    const v = new PassiveView(4);
+    v.add(peer("fresh"));
+    v.add(peer("resting"), 0, 0, 50);
+    v.add(peer("failed"), 2, 10, 20);
+    const rng = new SeededRng(3);
+    const picked = (which: "any" | "fresh" | "failed", now: number) => {
+      const seen = new Set<string>();
+      for (let d = 0; d < 200; d++) {
+        const i = v.pick(rng, which, now);
+        seen.add(i < 0 ? "none" : v.peer(i).id);
+      }
+      return [...seen].sort();
+    };
+    expect(picked("any", 0)).toEqual(["fresh"]);
+    expect(picked("any", 30)).toEqual(["failed", "fresh"]);
+    expect(picked("any", Infinity)).toEqual(["failed", "fresh", "resting"]);
+    expect(picked("fresh", 100)).toEqual(["fresh", "resting"]);
+    expect(picked("failed", 0)).toEqual(["none"]);
+    expect(picked("failed", 20)).toEqual(["failed"]);
+    expect(v.hasFresh()).toBe(true);
+  });
+
+  it("active picks: confirmed entries only, never the excluded ids; pending ones on request", () => {
+    const v = new ActiveView(5);
+    v.add(peer("a"), false, 0, 0, 0, 0);
+    v.add(peer("b"), true, 7, 5, 1, 3);
+    v.add(peer("c"), false, 0, 0, 0, 0);
+    v.add(peer("d"), false, 0, 0, 0, 0);
+    const rng = new SeededRng(4);
+    const seen = new Set<string>();
+    for (let d = 0; d < 300; d++) seen.add(v.peer(v.pickConfirmed(rng, "a", "zz")).id);
+    expect([...seen].sort()).toEqual(["c", "d"]);
+    expect(v.pickConfirmed(rng, "c", "d")).toBe(0);
+    for (let d = 0; d < 50; d++) expect(v.pickRandom(rng, true)).toBe(1);
+    expect(v.upCount()).toBe(3);
+    expect(v.confirmedPeers().map((p) => p.id)).toEqual(["a", "c", "d"]);
+    expect([v.pending(1), v.requestId(1), v.since(1), v.failures(1), v.firstFailureAt(1)]).toEqual([true, 7, 5, 1, 3]);
+    v.confirm(1);
+    expect([v.pending(1), v.failures(1)]).toEqual([false, 0]);
+    expect(v.upCount()).toBe(4);
   });
 });
