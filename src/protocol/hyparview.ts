@@ -146,16 +146,15 @@ export class HyParView {
   /** Checks a message against the rules and the current state; returns why it makes no sense. */
   private validate(from: PeerRecord, m: Message) {
     const c = this.s.config;
-    const ttlOk = (ttl: number) => Number.isInteger(ttl) && ttl >= 0 && ttl <= c.arwl;
     switch (m.kind) {
       case "forwardJoin":
-        if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
+        if (!ttlOk(m.ttl, c.arwl)) return "ttl-out-of-range" as const;
         // The walk travels along active links only (a pending one counts: the sender may have
         // accepted our NEIGHBOR before its answer reaches us).
         if (this.s.active.indexOf(from.id) < 0) return "not-a-neighbor" as const;
         return undefined;
       case "shuffle":
-        if (!ttlOk(m.ttl)) return "ttl-out-of-range" as const;
+        if (!ttlOk(m.ttl, c.arwl)) return "ttl-out-of-range" as const;
         if (m.entries.length > maxShuffleEntries(c)) return "too-many-entries" as const;
         return undefined;
       case "shuffleReply":
@@ -199,4 +198,9 @@ export class HyParView {
     }
     return true;
   }
+}
+
+/** A walk's time to live is a whole number of hops, at most ARWL. */
+function ttlOk(ttl: number, arwl: number): boolean {
+  return Number.isInteger(ttl) && ttl >= 0 && ttl <= arwl;
 }

@@ -103,6 +103,9 @@ export class View {
   removeSome(peers: readonly PeerRecord[], max: number): number {
     if (max <= 0 || peers.length === 0) return 0;
     const drop = scratchHashes(peers);
+    // One bit per listed hash's low 5 bits: most entries are ruled out by one test.
+    let mask = 0;
+    for (let j = 0; j < peers.length; j++) mask |= 1 << (drop[j]! & 31);
     const n = this.peers.length;
     const w = this.width;
     const nums = this.nums;
@@ -111,7 +114,7 @@ export class View {
     for (let from = 0; from < n; from++) {
       const p = this.peers[from]!;
       const h = this.hashes[from]!;
-      if (removed < max && listed(h, p.id, peers, drop)) {
+      if (removed < max && ((mask >>> (h & 31)) & 1) !== 0 && listed(h, p.id, peers, drop)) {
         removed++;
         continue;
       }

@@ -91,6 +91,13 @@ export class Engine {
   private lastNoticePeer = "";
   private lastNoticeAt = -1;
   private readonly scratchHolders: number[] = [];
+  /** The input of every delivery, refilled each time rather than allocated per message: a core
+   * reads its input during `step` and keeps nothing of it but the record and message inside. */
+  private readonly delivery: { type: "message"; from: PeerRecord; message: Message } = {
+    type: "message",
+    from: { id: "", address: "", incarnation: 0, metadata: {} },
+    message: { kind: "disconnect", leaving: false },
+  };
 
   constructor(options: SimOptions) {
     this.options = resolveSimOptions(options);
@@ -289,7 +296,10 @@ export class Engine {
       return;
     }
     this.stats.messagesDelivered++;
-    this.step(to, { type: "message", from, message });
+    const input = this.delivery;
+    input.from = from;
+    input.message = message;
+    this.step(to, input);
   }
 
   /** A message from `sender` (run `senderInc`) could not reach `to`: tell the sender, if it is
