@@ -292,7 +292,6 @@ class Node implements HyParViewNode {
       for (let next = this.backlog.shift(); next !== undefined; next = this.backlog.shift()) {
         this.counters.inputs++;
         try {
-          // The effects array is reused by the next step: apply it all first.
           for (const e of this.core.step(next, Date.now())) this.apply(e);
         } catch (err) {
           this.counters.errors++;

@@ -69,15 +69,15 @@ export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requ
     if (victim >= 0) removeActive(s, victim, "evicted");
   }
   s.active.add(peer, pending, requestId, s.now, failures, firstFailureAt);
-  s.out.push({ type: "connect", peer });
-  if (!pending) s.out.push({ type: "peerUp", peer });
+  s.emit({ type: "connect", peer });
+  if (!pending) s.emit({ type: "peerUp", peer });
 }
 
 /** Marks a pending entry confirmed: both sides now agree on the link. */
 export function confirmActive(s: CoreState, index: number): void {
   if (!s.active.pending(index)) return;
   s.active.confirm(index);
-  s.out.push({ type: "peerUp", peer: s.active.peer(index) });
+  s.emit({ type: "peerUp", peer: s.active.peer(index) });
 }
 
 /** Removes the entry at `index` from the active view for `reason` (see REMOVAL). */
@@ -96,8 +96,8 @@ export function removeActive(s: CoreState, index: number, reason: RemovalReason)
   if (rule.disconnect !== "no") {
     s.sendDisconnect(peer, rule.disconnect === "leaving");
   }
-  if (rule.closeLink) s.out.push({ type: "disconnect", peerId: peer.id });
-  if (!pending) s.out.push({ type: "peerDown", peer, reason: rule.down });
+  if (rule.closeLink) s.emit({ type: "disconnect", peerId: peer.id });
+  if (!pending) s.emit({ type: "peerDown", peer, reason: rule.down });
   if (reason === "failed") {
     // A failed attempt on a pending entry always counts; a confirmed peer that failed is kept
     // as a last-resort candidate only if so configured (the paper forgets it, §4.3).

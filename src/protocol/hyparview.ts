@@ -60,8 +60,8 @@ export class HyParView {
   }
 
   /**
-   * Applies `input` at time `now` (ms) and returns its effects, in order. The returned array is
-   * reused by the next call: consume it before calling `step` again.
+   * Applies `input` at time `now` (ms) and returns its effects, in order. The array is the
+   * caller's: the core keeps no reference to it. (Do not mutate it: an empty result is shared.)
    */
   step(input: Input, now: number): readonly Effect[] {
     const s = this.s;

@@ -23,7 +23,7 @@ export function sendJoin(s: CoreState): void {
   const address = s.contacts[randomInt(s.rng, s.contacts.length)]!;
   const requestId = s.newId();
   s.join = { requestId, address, sentAt: s.now };
-  s.out.push({ type: "sendToContact", address, message: { kind: "join", requestId } });
+  s.emit({ type: "sendToContact", address, message: { kind: "join", requestId } });
 }
 
 /** The JOIN attempt failed (contact unreachable, or no answer in time): retry after a backoff

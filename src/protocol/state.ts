@@ -20,6 +20,9 @@ export interface SentShuffle {
   entries: readonly PeerRecord[];
 }
 
+/** The result of a step without effects (shared; frozen). */
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
+
 /** Shuffles remembered while waiting for their replies; older ones are forgotten. */
 export const SENT_SHUFFLE_MEMORY = 4;
 
@@ -55,9 +58,11 @@ export class CoreState {
    * whoever now has that id and address) cannot match a request of this one. */
   private nextId: number;
   private passiveDirty = false;
-  /** Effects of the current step. A fresh array per step that had effects: cheaper than
-   * emptying the old one (a runtime call), and the caller consumes it before the next step. */
-  out: Effect[] = [];
+  /** Effects of the current step, created by the first one. Handed to the caller at the end of
+   * the step: the core keeps nothing of them. (Kept until the node's next step, every node of a
+   * simulation would hold its last messages, which would then live long enough to be promoted
+   * to the old generation, and die there.) */
+  private out: Effect[] | null = null;
 
   constructor(
     readonly self: PeerRecord,
@@ -74,8 +79,14 @@ export class CoreState {
     return this.nextId++;
   }
 
+  /** Adds an effect of the current step. */
+  emit(effect: Effect): void {
+    if (this.out === null) this.out = [effect];
+    else this.out.push(effect);
+  }
+
   send(to: PeerRecord, message: Message): void {
-    this.out.push({ type: "send", to, message });
+    this.emit({ type: "send", to, message });
   }
 
   /** Sends DISCONNECT and remembers it (see `disconnected`). */
@@ -92,11 +103,11 @@ export class CoreState {
   }
 
   schedule(timer: TimerKind, delayMs: number): void {
-    this.out.push({ type: "schedule", timer, delayMs });
+    this.emit({ type: "schedule", timer, delayMs });
   }
 
   drop(reason: DropReason, from?: string): void {
-    this.out.push(from === undefined ? { type: "dropped", reason } : { type: "dropped", reason, from });
+    this.emit(from === undefined ? { type: "dropped", reason } : { type: "dropped", reason, from });
   }
 
   markPassiveChanged(): void {
@@ -105,15 +116,17 @@ export class CoreState {
 
   /** Starts a step at time `now`. */
   begin(now: number): void {
-    if (this.out.length !== 0) this.out = [];
     this.now = now;
     this.passiveDirty = false;
   }
 
   /** Ends a step: at most one passiveChanged per input. */
   end(): readonly Effect[] {
-    if (this.passiveDirty) this.out.push({ type: "passiveChanged" });
-    return this.out;
+    if (this.passiveDirty) this.emit({ type: "passiveChanged" });
+    const out = this.out;
+    if (out === null) return NO_EFFECTS;
+    this.out = null;
+    return out;
   }
 
   /** Number of confirmed (not pending) active entries. */

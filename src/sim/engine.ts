@@ -364,7 +364,7 @@ export class Engine {
     if (effects.length > 0) this.apply(i, effects);
   }
 
-  /** Turns one step's effects into events, before the core is stepped again (the array is reused). */
+  /** Turns one step's effects into events. */
   private apply(i: number, effects: readonly Effect[]): void {
     const stats = this.stats;
     for (let k = 0; k < effects.length; k++) {
