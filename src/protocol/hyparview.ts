@@ -172,10 +172,7 @@ export class HyParView {
    */
   private admit(peer: PeerRecord): boolean {
     const s = this.s;
-    if (s.left.size > 0) {
-      const left = s.left.get(peer.id);
-      if (left !== undefined && peer.incarnation > left.incarnation) s.left.delete(peer.id);
-    }
+    s.admitReturning(peer);
     const h = idHash(peer.id);
     const a = s.active.indexOf(peer.id, h);
     if (a >= 0) {

@@ -17,9 +17,7 @@ export function handleMaintenanceTimer(s: CoreState): void {
     if (s.active.pending(i) && s.now - s.active.since(i) >= timeout) removeActive(s, i, "failed");
   }
   if (s.join !== null && s.now - s.join.sentAt >= timeout) joinFailed(s);
-  for (const [id, l] of s.left) if (s.now >= l.until) s.left.delete(id);
-  // Answers older than the request timeout are expired anyway.
-  for (const [id, d] of s.disconnected) if (s.now - d.at > 2 * timeout) s.disconnected.delete(id);
+  s.prune(2 * timeout);
   // §4.3 repairs on failure only; repairing whenever the view is short also heals partitions
   // and bursts of failures without waiting for new joins.
   if (s.upCount() >= s.config.activeViewSize) s.shortSince = null;

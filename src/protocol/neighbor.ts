@@ -78,7 +78,7 @@ export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: numbe
  */
 export function onDisconnect(s: CoreState, from: PeerRecord, leaving: boolean): void {
   if (leaving) {
-    s.left.set(from.id, { incarnation: from.incarnation, until: s.now + s.config.leftDenyMs });
+    s.markLeft(from, s.now + s.config.leftDenyMs);
     removePassive(s, from.id);
   }
   const i = s.active.indexOf(from.id);

@@ -48,11 +48,13 @@ export class CoreState {
   shortSince: number | null = null;
   /** Our last DISCONNECT to each peer: a sequence number from the same counter as request ids,
    * and when. An acceptance of a request older than that DISCONNECT is stale: the peer will
-   * process the DISCONNECT after it, so honouring it would leave a one-sided link. */
-  readonly disconnected = new Map<string, { seq: number; at: number }>();
+   * process the DISCONNECT after it, so honouring it would leave a one-sided link.
+   * Both maps are made on first use and dropped once empty: a simulator holds a core per node,
+   * and most of them have nothing to remember most of the time. */
+  private disconnected: Map<string, { seq: number; at: number }> | null = null;
   /** Peers that left gracefully: id -> incarnation and expiry. Kept out of every view until then,
    * unless a newer incarnation shows up. */
-  readonly left = new Map<string, { incarnation: number; until: number }>();
+  private left: Map<string, { incarnation: number; until: number }> | null = null;
   /** Request, shuffle and DISCONNECT ids. Starts at a random point of a 2^40 range so that ids
    * of two runs of the same node never meet: an answer addressed to an earlier run (it reaches
    * whoever now has that id and address) cannot match a request of this one. */
@@ -92,14 +94,41 @@ export class CoreState {
   /** Sends DISCONNECT and remembers it (see `disconnected`). */
   sendDisconnect(to: PeerRecord, leaving: boolean): void {
     this.send(to, { kind: "disconnect", leaving });
-    this.disconnected.set(to.id, { seq: this.newId(), at: this.now });
+    (this.disconnected ??= new Map()).set(to.id, { seq: this.newId(), at: this.now });
   }
 
   /** Whether request `requestId` to `peerId` was sent before our last DISCONNECT to it. */
   predatesDisconnect(peerId: string, requestId: number): boolean {
-    if (this.disconnected.size === 0) return false;
+    if (this.disconnected === null) return false;
     const d = this.disconnected.get(peerId);
     return d !== undefined && requestId < d.seq;
+  }
+
+  /** Keeps `peer` out of the views until `until` (it left gracefully), unless a newer
+   * incarnation shows up. */
+  markLeft(peer: PeerRecord, until: number): void {
+    (this.left ??= new Map()).set(peer.id, { incarnation: peer.incarnation, until });
+  }
+
+  /** A newer incarnation of a peer that left is welcome again. */
+  admitReturning(peer: PeerRecord): void {
+    if (this.left === null) return;
+    const l = this.left.get(peer.id);
+    if (l !== undefined && peer.incarnation > l.incarnation) this.left.delete(peer.id);
+  }
+
+  /** Forgets expired leave notices, and DISCONNECTs older than `disconnectMemoryMs` (answers
+   * that old are expired anyway). */
+  prune(disconnectMemoryMs: number): void {
+    const now = this.now;
+    if (this.left !== null) {
+      for (const [id, l] of this.left) if (now >= l.until) this.left.delete(id);
+      if (this.left.size === 0) this.left = null;
+    }
+    if (this.disconnected !== null) {
+      for (const [id, d] of this.disconnected) if (now - d.at > disconnectMemoryMs) this.disconnected.delete(id);
+      if (this.disconnected.size === 0) this.disconnected = null;
+    }
   }
 
   schedule(timer: TimerKind, delayMs: number): void {
@@ -136,7 +165,7 @@ export class CoreState {
 
   /** Whether `peer` (id and incarnation) left gracefully and must be kept out of the views. */
   isLeft(peer: PeerRecord): boolean {
-    if (this.left.size === 0) return false;
+    if (this.left === null) return false;
     const l = this.left.get(peer.id);
     return l !== undefined && peer.incarnation <= l.incarnation && this.now < l.until;
   }

@@ -6,6 +6,11 @@
  * Each link is a pooled record on two intrusive singly linked lists: the holder's outgoing list and
  * the target's incoming list. A node holds about one link per active-view slot, so lists are short
  * and memory grows with the number of links, not with the number of nodes squared.
+ *
+ * Every node given to the constructor owns a block of `homeSlots` records, used first for the
+ * links it holds; only links beyond those come from the shared pool. `has`, asked for nearly every
+ * message, then walks records that sit in one cache line, instead of one random line per record
+ * of a pool that a long run has shuffled.
  */
 import { grown } from "./typed.js";
 export class LinkTable {
@@ -18,12 +23,21 @@ export class LinkTable {
   private nextIn: Int32Array;
   /** When each link was made (simulated ms). */
   private madeAt: Float64Array;
+  /** Free list of the shared pool (records from `homeNodes * homeSlots` on). */
   private freeHead = -1;
   private used = 0;
   private capacity = 0;
   private nodes = 0;
+  /** Nodes that own a block of records, and its size. */
+  private readonly homeNodes: number;
+  /** Bit j set: record `h * homeSlots + j` of node h's block is free. */
+  private readonly homeFree: Uint8Array;
 
-  constructor(nodes = 0) {
+  constructor(
+    nodes = 0,
+    private readonly homeSlots = 8,
+  ) {
+    if (!(homeSlots >= 0 && homeSlots <= 8)) throw new RangeError(`homeSlots must be 0..8, got ${homeSlots}`);
     this.outHead = new Int32Array(0);
     this.inHead = new Int32Array(0);
     this.holder = new Int32Array(0);
@@ -32,7 +46,9 @@ export class LinkTable {
     this.nextIn = new Int32Array(0);
     this.madeAt = new Float64Array(0);
     this.ensureNodes(nodes);
-    this.growRecords(Math.max(64, nodes * 6));
+    this.homeNodes = nodes;
+    this.homeFree = new Uint8Array(nodes).fill((1 << homeSlots) - 1);
+    this.growRecords(nodes * homeSlots + Math.max(64, nodes));
   }
 
   /** Links currently held. */
@@ -71,9 +87,7 @@ export class LinkTable {
   /** `h` holds a link to `t`, made at `time` (idempotent: an existing link keeps its time). */
   add(h: number, t: number, time = 0): void {
     if (this.has(h, t)) return;
-    if (this.freeHead < 0) this.growRecords(this.capacity * 2);
-    const r = this.freeHead;
-    this.freeHead = this.nextOut[r]!;
+    const r = this.allocate(h);
     this.holder[r] = h;
     this.target[r] = t;
     this.madeAt[r] = time;
@@ -165,12 +179,35 @@ export class LinkTable {
     else this.nextIn[prev] = this.nextIn[r]!;
   }
 
+  /** A free record for a link held by `h`: from its own block if it has room, else the pool. */
+  private allocate(h: number): number {
+    if (h < this.homeNodes) {
+      const bits = this.homeFree[h]!;
+      if (bits !== 0) {
+        const j = 31 - Math.clz32(bits & -bits);
+        this.homeFree[h] = bits & (bits - 1);
+        return h * this.homeSlots + j;
+      }
+    }
+    if (this.freeHead < 0) this.growRecords(this.capacity * 2);
+    const r = this.freeHead;
+    this.freeHead = this.nextOut[r]!;
+    return r;
+  }
+
   private free(r: number): void {
-    this.nextOut[r] = this.freeHead;
-    this.freeHead = r;
+    const home = this.homeNodes * this.homeSlots;
+    if (r < home) {
+      const h = (r / this.homeSlots) | 0;
+      this.homeFree[h] = this.homeFree[h]! | (1 << (r - h * this.homeSlots));
+    } else {
+      this.nextOut[r] = this.freeHead;
+      this.freeHead = r;
+    }
     this.used--;
   }
 
+  /** Grows the records to `c`; the new ones join the shared pool. */
   private growRecords(c: number): void {
     const old = this.capacity;
     this.holder = grown(this.holder, c);
@@ -178,7 +215,7 @@ export class LinkTable {
     this.nextOut = grown(this.nextOut, c);
     this.nextIn = grown(this.nextIn, c);
     this.madeAt = grown(this.madeAt, c);
-    for (let r = c - 1; r >= old; r--) {
+    for (let r = c - 1; r >= Math.max(old, this.homeNodes * this.homeSlots); r--) {
       this.nextOut[r] = this.freeHead;
       this.freeHead = r;
     }

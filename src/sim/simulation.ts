@@ -203,15 +203,26 @@ export class Simulation {
     const spread = opts.spreadMs ?? 0;
     const period = opts.periodMs ?? e.config.shuffleIntervalMs;
     if (!(spread >= 0 && spread <= period)) throw new SimOptionError("spreadMs", "must be in [0, periodMs]");
+    // With a spread, the timers are pushed in time order: they then sit in the queue's FIFO ring
+    // rather than its heap, and the heap keeps only the messages in flight. (Same draws, same order
+    // of events: only equal times, which random draws do not produce, could tell the difference.)
+    const nodes: number[] = [];
+    const times: number[] = [];
     for (let i = 0; i < e.n; i++) {
       if (e.up[i] !== 1 || e.cores[i]!.status !== "running") continue;
       if (spread === 0) {
         if (maintenance) this.inject(i, TIMER_INPUT.maintenance);
         if (shuffle) this.inject(i, TIMER_INPUT.shuffle);
       } else {
-        const at = startedAt + e.netRng.next() * spread;
-        if (maintenance) e.pushDrivenTimer(at, i, "maintenance");
-        if (shuffle) e.pushDrivenTimer(at, i, "shuffle");
+        nodes.push(i);
+        times.push(startedAt + e.netRng.next() * spread);
+      }
+    }
+    if (nodes.length > 0) {
+      const order = Array.from(nodes.keys()).sort((a, b) => times[a]! - times[b]! || a - b);
+      for (const k of order) {
+        if (maintenance) e.pushDrivenTimer(times[k]!, nodes[k]!, "maintenance");
+        if (shuffle) e.pushDrivenTimer(times[k]!, nodes[k]!, "shuffle");
       }
     }
     if (spread > 0) e.runUntil(startedAt + spread);

@@ -10,10 +10,17 @@ const linkOp = fc.oneof(
 );
 
 describe("LinkTable", () => {
-  test("behaves like a set of (holder, target) pairs; detach reports the holders", () => {
+  // Nodes given to the constructor own a block of records; links beyond it, and links held by
+  // nodes added later, come from the shared pool.
+  test.each([
+    { nodes: 2, slots: 8, what: "2 nodes with blocks, the rest added later" },
+    { nodes: N, slots: 2, what: "blocks of 2, overflow to the pool" },
+    { nodes: N, slots: 0, what: "no blocks" },
+    { nodes: N, slots: 8, what: "blocks of 8" },
+  ])("behaves like a set of (holder, target) pairs; detach reports the holders ($what)", ({ nodes, slots }) => {
     fc.assert(
       fc.property(fc.array(linkOp, { maxLength: 300 }), (ops) => {
-        const links = new LinkTable(2); // grows on demand
+        const links = new LinkTable(nodes, slots);
         links.ensureNodes(N);
         const model = new Set<string>();
         for (const { op, h, t } of ops) {
