@@ -4,9 +4,10 @@
  * maps at this size, which matters when a simulator holds a million of them.
  *
  * A view is a struct of arrays, not an array of entry objects: the peer records, a parallel array
- * of id hashes, and one array of numbers with a fixed number of fields per entry. Times are
- * fractional, so as fields of an entry object each would be a separate boxed number; in a number
- * array they are stored unboxed, side by side. The walks, shuffles and lookups that run at every
+ * of id hashes, and one array of numbers with a fixed number of fields per entry. Times (epoch
+ * milliseconds in the daemon, fractions in the simulator) are not small integers, so as fields of
+ * an entry object each would be a separate boxed number; in a number array they are stored
+ * unboxed, side by side. The walks, shuffles and lookups that run at every
  * message then read two or three arrays per view instead of a dozen scattered objects: at 100,000
  * simulated nodes every one of those objects is a cache miss.
  */
@@ -337,11 +338,6 @@ function pickWhere(rng: Rng, n: number, ok: (i: number) => boolean): number {
     if (ok(i) && k-- === 0) return i;
   }
   return -1;
-}
-
-/** A uniformly random index of `items` whose item passes `ok`, or -1 if none does. */
-export function pickRandomIndex<T>(rng: Rng, items: readonly T[], ok: (e: T) => boolean): number {
-  return pickWhere(rng, items.length, (i) => ok(items[i]!));
 }
 
 /** Up to `k` distinct items of `items` passing `ok`, uniformly at random (partial Fisher-Yates). */

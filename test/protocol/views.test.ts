@@ -1,7 +1,7 @@
 /** Views and random selection: sampling must be uniform (a biased shuffle is a classic bug). */
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../src/protocol/index.js";
-import { ActiveView, PassiveView, idHash, pickRandomIndex, sample } from "../../src/protocol/views.js";
+import { ActiveView, PassiveView, idHash, sample } from "../../src/protocol/views.js";
 import { peer } from "./harness.js";
 
 /** Pearson's chi-square statistic of `counts` against a uniform expectation. */
@@ -18,20 +18,34 @@ const CHI2_999 = { 4: 18.47, 9: 27.88, 23: 49.73 } as const;
 describe("random selection over views", () => {
   const items = Array.from({ length: 10 }, (_, i) => i);
 
-  it("pickRandomIndex is uniform over the entries that pass the filter, and never picks one that does not", () => {
+  /** Ten entries; the even ones confirmed (active) or fresh (passive), the odd ones not. */
+  const active = new ActiveView(10);
+  const passive = new PassiveView(10);
+  for (const x of items) {
+    active.add(peer(`n${x}`), x % 2 === 1, 0, 0, 0, 0);
+    passive.add(peer(`n${x}`), x % 2);
+  }
+
+  it.each([
+    ["the active view's pickConfirmed", (rng: SeededRng) => active.pickConfirmed(rng, null, null)],
+    ["the passive view's pick of fresh entries", (rng: SeededRng) => passive.pick(rng, "fresh", 0)],
+  ])("%s is uniform over the entries that pass, and never picks one that does not", (_, pick) => {
     const rng = new SeededRng(11);
     const counts = new Map<number, number>();
     for (let d = 0; d < 50_000; d++) {
-      const i = pickRandomIndex(rng, items, (x) => x % 2 === 0);
+      const i = pick(rng);
       counts.set(i, (counts.get(i) ?? 0) + 1);
     }
     expect([...counts.keys()].sort((a, b) => a - b)).toEqual([0, 2, 4, 6, 8]);
     expect(chiSquare([...counts.values()])).toBeLessThan(CHI2_999[4]);
   });
 
-  it("pickRandomIndex returns -1 when nothing passes", () => {
-    expect(pickRandomIndex(new SeededRng(1), items, () => false)).toBe(-1);
-    expect(pickRandomIndex(new SeededRng(1), [], () => true)).toBe(-1);
+  it("picks return -1 when nothing passes", () => {
+    const pending = new ActiveView(2);
+    pending.add(peer("a"), true, 1, 0, 0, 0);
+    expect(pending.pickConfirmed(new SeededRng(1), null, null)).toBe(-1);
+    expect(new ActiveView(2).pickRandom(new SeededRng(1), false)).toBe(-1);
+    expect(new PassiveView(2).pick(new SeededRng(1), "any", Infinity)).toBe(-1);
   });
 
   it("sample(k) includes every entry equally often, in every position equally often", () => {
