@@ -50,7 +50,7 @@ export class HyParView {
   }
 
   passivePeers(): PeerRecord[] {
-    return this.s.passive.peers.slice();
+    return this.s.passive.peers();
   }
 
   /** Whether `id` is a confirmed active peer. */

@@ -25,46 +25,62 @@ export function idHash(id: string): number {
   return h & 0x3fffffff;
 }
 
-/** An insertion-ordered view keyed by peer id, with `width` numeric fields per entry. Mutate only
- * through its methods (they keep the arrays in step). */
+/**
+ * An insertion-ordered view keyed by peer id, with `width` numeric fields per entry. Mutate only
+ * through its methods (they keep the arrays in step). Its three arrays are made with the view, at
+ * the view's capacity, and never shrink: they sit next to the view in memory rather than wherever
+ * a later growth would have put them, and slots from `length` on are unused.
+ */
 export class View {
-  /** The entries' records, in order. Read freely; never mutate. */
-  readonly peers: PeerRecord[] = [];
-  private readonly hashes: number[] = [];
-  /** Entry i's field f is at i * width + f. Sized for `capacity` entries up front (grown only if
-   * a view ever holds more), never shrunk: rows past `length` are unused. */
+  private readonly recs: (PeerRecord | undefined)[];
+  private readonly hashes: number[];
+  /** Entry i's field f is at i * width + f. */
   protected readonly nums: number[];
+  private n = 0;
 
   constructor(
     private readonly width: number,
     capacity: number,
   ) {
+    this.recs = new Array<PeerRecord | undefined>(capacity).fill(undefined);
+    this.hashes = new Array<number>(capacity).fill(0);
     this.nums = new Array<number>(width * capacity).fill(0);
   }
 
   get length(): number {
-    return this.peers.length;
+    return this.n;
   }
 
   peer(i: number): PeerRecord {
-    return this.peers[i]!;
+    return this.recs[i]!;
+  }
+
+  /** The entries' records, in order (a fresh array). */
+  peers(): PeerRecord[] {
+    return this.recs.slice(0, this.n) as PeerRecord[];
   }
 
   /** Index of the entry for `id`, or -1. Pass `hash` when the caller already has it. */
   indexOf(id: string, hash: number = idHash(id)): number {
     const hs = this.hashes;
-    for (let i = 0; i < hs.length; i++) {
-      if (hs[i] === hash && this.peers[i]!.id === id) return i;
+    for (let i = 0; i < this.n; i++) {
+      if (hs[i] === hash && this.recs[i]!.id === id) return i;
     }
     return -1;
   }
 
-  /** Appends an entry for `peer` with every field 0; returns its index. */
+  /** Appends an entry for `peer` with every field 0; returns its index. (A view that outgrows its
+   * capacity grows its arrays.) */
   protected append(peer: PeerRecord): number {
-    const i = this.peers.length;
-    this.peers.push(peer);
-    this.hashes.push(idHash(peer.id));
+    const i = this.n++;
     const w = this.width;
+    if (i < this.recs.length) {
+      this.recs[i] = peer;
+      this.hashes[i] = idHash(peer.id);
+    } else {
+      this.recs.push(peer);
+      this.hashes.push(idHash(peer.id));
+    }
     if (this.nums.length < (i + 1) * w) for (let f = 0; f < w; f++) this.nums.push(0);
     else for (let f = 0; f < w; f++) this.nums[i * w + f] = 0;
     return i;
@@ -79,22 +95,29 @@ export class View {
   }
 
   removeAt(i: number): void {
-    const n = this.peers.length;
-    this.peers.splice(i, 1);
-    this.hashes.splice(i, 1);
+    if (i < 0 || i >= this.n) return;
+    const last = --this.n;
+    const recs = this.recs;
+    const hs = this.hashes;
+    for (let k = i; k < last; k++) {
+      recs[k] = recs[k + 1];
+      hs[k] = hs[k + 1]!;
+    }
+    recs[last] = undefined;
     const nums = this.nums;
-    for (let k = i * this.width; k < (n - 1) * this.width; k++) nums[k] = nums[k + this.width]!;
+    const w = this.width;
+    for (let k = i * w; k < last * w; k++) nums[k] = nums[k + w]!;
   }
 
   /** Replaces the record at `i` with another of the same id (a newer incarnation); fields reset. */
   replacePeer(i: number, peer: PeerRecord): void {
-    this.peers[i] = peer;
+    this.recs[i] = peer;
     for (let f = 0; f < this.width; f++) this.setNum(i, f, 0);
   }
 
   clear(): void {
-    this.peers.length = 0;
-    this.hashes.length = 0;
+    for (let i = 0; i < this.n; i++) this.recs[i] = undefined;
+    this.n = 0;
   }
 
   /**
@@ -107,29 +130,29 @@ export class View {
     // One bit per listed hash's low 5 bits: most entries are ruled out by one test.
     let mask = 0;
     for (let j = 0; j < peers.length; j++) mask |= 1 << (drop[j]! & 31);
-    const n = this.peers.length;
+    const n = this.n;
     const w = this.width;
+    const recs = this.recs;
+    const hs = this.hashes;
     const nums = this.nums;
     let removed = 0;
     let to = 0;
     for (let from = 0; from < n; from++) {
-      const p = this.peers[from]!;
-      const h = this.hashes[from]!;
+      const p = recs[from]!;
+      const h = hs[from]!;
       if (removed < max && ((mask >>> (h & 31)) & 1) !== 0 && listed(h, p.id, peers, drop)) {
         removed++;
         continue;
       }
       if (to !== from) {
-        this.peers[to] = p;
-        this.hashes[to] = h;
+        recs[to] = p;
+        hs[to] = h;
         for (let f = 0; f < w; f++) nums[to * w + f] = nums[from * w + f]!;
       }
       to++;
     }
-    if (to !== n) {
-      this.peers.length = to;
-      this.hashes.length = to;
-    }
+    for (let k = to; k < n; k++) recs[k] = undefined;
+    this.n = to;
     return removed;
   }
 
@@ -137,7 +160,7 @@ export class View {
   protected isOneOf(i: number, ha: number, a: string | null, hb: number, b: string | null): boolean {
     const h = this.hashes[i]!;
     if (h !== ha && h !== hb) return false;
-    const id = this.peers[i]!.id;
+    const id = this.recs[i]!.id;
     return id === a || id === b;
   }
 }
@@ -200,14 +223,14 @@ export class ActiveView extends View {
   /** Number of confirmed (not pending) entries. */
   upCount(): number {
     let n = 0;
-    for (let i = 0; i < this.peers.length; i++) if (!this.pending(i)) n++;
+    for (let i = 0; i < this.length; i++) if (!this.pending(i)) n++;
     return n;
   }
 
   /** Confirmed entries' records, in order. */
   confirmedPeers(): PeerRecord[] {
     const out: PeerRecord[] = [];
-    for (let i = 0; i < this.peers.length; i++) if (!this.pending(i)) out.push(this.peers[i]!);
+    for (let i = 0; i < this.length; i++) if (!this.pending(i)) out.push(this.peer(i));
     return out;
   }
 
@@ -219,7 +242,7 @@ export class ActiveView extends View {
   pickConfirmed(rng: Rng, notA: string | null, notB: string | null): number {
     const ha = notA === null ? -1 : idHash(notA);
     const hb = notB === null ? -1 : idHash(notB);
-    const n = this.peers.length;
+    const n = this.length;
     let count = 0;
     for (let i = 0; i < n; i++) if (!this.pending(i) && !this.isOneOf(i, ha, notA, hb, notB)) count++;
     if (count === 0) return -1;
@@ -232,12 +255,12 @@ export class ActiveView extends View {
 
   /** A uniformly random index among the pending entries (`pending`) or all of them, or -1. */
   pickRandom(rng: Rng, pendingOnly: boolean): number {
-    return pickWhere(rng, this.peers.length, pendingOnly ? (i) => this.pending(i) : () => true);
+    return pickWhere(rng, this.length, pendingOnly ? (i) => this.pending(i) : () => true);
   }
 
   /** Up to `k` distinct confirmed peers, uniformly at random. */
   sampleConfirmed(rng: Rng, k: number): PeerRecord[] {
-    return sample(rng, this.confirmedPeers(), k);
+    return takeRandom(rng, this.confirmedPeers(), k);
   }
 }
 
@@ -296,14 +319,14 @@ export class PassiveView extends View {
 
   /** Whether any entry has never failed. */
   hasFresh(): boolean {
-    for (let i = 0; i < this.peers.length; i++) if (this.failures(i) === 0) return true;
+    for (let i = 0; i < this.length; i++) if (this.failures(i) === 0) return true;
     return false;
   }
 
   /** A uniformly random index among the entries of kind `which` whose rest is over at `now`
    * (Infinity: all), or -1. */
   pick(rng: Rng, which: PassivePick, now: number): number {
-    return pickWhere(rng, this.peers.length, (i) => {
+    return pickWhere(rng, this.length, (i) => {
       if (this.retryAt(i) > now) return false;
       return which === "any" || (which === "fresh") === (this.failures(i) === 0);
     });
@@ -311,7 +334,7 @@ export class PassiveView extends View {
 
   /** Up to `k` distinct peers, uniformly at random. */
   sample(rng: Rng, k: number): PeerRecord[] {
-    return sample(rng, this.peers, k);
+    return takeRandom(rng, this.peers(), k);
   }
 }
 
@@ -340,9 +363,14 @@ function pickWhere(rng: Rng, n: number, ok: (i: number) => boolean): number {
   return -1;
 }
 
-/** Up to `k` distinct items of `items` passing `ok`, uniformly at random (partial Fisher-Yates). */
+/** Up to `k` distinct items of `items` passing `ok`, uniformly at random. */
 export function sample<T>(rng: Rng, items: readonly T[], k: number, ok?: (e: T) => boolean): T[] {
-  const pool = ok ? items.filter(ok) : items.slice();
+  return takeRandom(rng, ok ? items.filter(ok) : items.slice(), k);
+}
+
+/** Up to `k` distinct items of `pool`, uniformly at random (partial Fisher-Yates, in place: the
+ * pool is consumed and returned). */
+function takeRandom<T>(rng: Rng, pool: T[], k: number): T[] {
   const n = Math.min(k, pool.length);
   for (let i = 0; i < n; i++) {
     const j = i + randomInt(rng, pool.length - i);

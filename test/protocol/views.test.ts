@@ -87,9 +87,9 @@ describe("random selection over views", () => {
 });
 
 describe("views (insertion-ordered, keyed by peer id, one row of numbers per entry)", () => {
-  const ids = (v: PassiveView) => v.peers.map((p) => p.id);
+  const ids = (v: PassiveView) => v.peers().map((p) => p.id);
   /** Each entry's failure count, which the test sets to its position in the alphabet. */
-  const failures = (v: PassiveView) => v.peers.map((_, i) => v.failures(i));
+  const failures = (v: PassiveView) => v.peers().map((_, i) => v.failures(i));
 
   it("keeps its id index and every entry's fields in step through add, removeAt, replacePeer, removeSome and clear", () => {
     const v = new PassiveView(4);
