@@ -44,7 +44,9 @@ export class View {
   ) {
     this.recs = new Array<PeerRecord | undefined>(capacity).fill(undefined);
     this.hashes = new Array<number>(capacity).fill(0);
-    this.nums = new Array<number>(width * capacity).fill(0);
+    // A double array from the start (filled with a fraction, then zeros): an array of small
+    // integers turns into one of doubles at its first fraction, and its storage moves away.
+    this.nums = new Array<number>(width * capacity).fill(0.5).fill(0);
   }
 
   get length(): number {
