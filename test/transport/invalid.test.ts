@@ -11,6 +11,19 @@ afterEach(closeAll);
 
 const x: PeerRecord = { id: "x", address: "127.0.0.1:9", incarnation: 1, metadata: {} };
 
+/** The overlay's Connect method with raw bytes both ways: for a client or a server that sends
+ * what no codec would. */
+const raw = (v: Buffer) => v;
+const RAW_CONNECT = {
+  path: methodPath(OverlayService.method.connect),
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: raw,
+  requestDeserialize: raw,
+  responseSerialize: raw,
+  responseDeserialize: raw,
+} as const;
+
 /** Opens a Connect stream to `to`, writes `frames`, resolves with the final status. */
 function exchange(to: PeerRecord, frames: OverlayMessage[]): Promise<grpc.StatusObject> {
   const client = makeClient(OverlayService, to.address);
@@ -74,21 +87,7 @@ describe("bad input from a peer", () => {
 
   it("undecodable bytes: INVALID_ARGUMENT and invalid(undecodable)", async () => {
     const b = await startNode("b");
-    const id = (v: Buffer) => v;
-    const Raw = grpc.makeGenericClientConstructor(
-      {
-        raw: {
-          path: methodPath(OverlayService.method.connect),
-          requestStream: true,
-          responseStream: true,
-          requestSerialize: id,
-          requestDeserialize: id,
-          responseSerialize: id,
-          responseDeserialize: id,
-        },
-      },
-      "Raw",
-    );
+    const Raw = grpc.makeGenericClientConstructor({ raw: RAW_CONNECT }, "Raw");
     const client = new Raw(b.self.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       raw(): grpc.ClientDuplexStream<Buffer, Buffer>;
     };
@@ -126,19 +125,8 @@ describe("bad input from a peer", () => {
 
   it("a dialled peer whose answer does not decode: invalid(undecodable), and the send is lost", async () => {
     const server = new grpc.Server();
-    const id = (v: Buffer) => v;
     server.addService(
-      {
-        connect: {
-          path: methodPath(OverlayService.method.connect),
-          requestStream: true,
-          responseStream: true,
-          requestSerialize: id,
-          requestDeserialize: id,
-          responseSerialize: id,
-          responseDeserialize: id,
-        },
-      },
+      { connect: RAW_CONNECT },
       {
         connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
           call.on("error", () => {});
