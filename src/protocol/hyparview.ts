@@ -120,10 +120,11 @@ export class HyParView {
 
   private onMessage(from: PeerRecord, m: Message): void {
     const s = this.s;
-    if (from.id === s.self.id) return s.drop("from-self", from.id);
+    const fromHash = idHash(from.id);
+    if (s.isSelf(from, fromHash)) return s.drop("from-self", from.id);
     const invalid = this.validate(from, m);
     if (invalid) return s.drop(invalid, from.id);
-    if (!this.admit(from)) return s.drop("stale-incarnation", from.id);
+    if (!this.admit(from, fromHash)) return s.drop("stale-incarnation", from.id);
     switch (m.kind) {
       case "join":
         return onJoin(s, from, m.requestId);
@@ -136,7 +137,7 @@ export class HyParView {
       case "disconnect":
         return onDisconnect(s, from, m.leaving);
       case "shuffle":
-        if (m.origin.id === s.self.id) return s.drop("from-self", from.id);
+        if (s.isSelf(m.origin, idHash(m.origin.id))) return s.drop("from-self", from.id);
         return onShuffle(s, from, m.origin, m.entries, m.ttl, m.shuffleId);
       case "shuffleReply":
         return onShuffleReply(s, from, m.shuffleId, m.entries);
@@ -170,10 +171,9 @@ export class HyParView {
    * (the old one's link is gone; it is reported down as failed and the new one becomes a passive
    * candidate). A message from an older run than the one we know is stale. Returns false then.
    */
-  private admit(peer: PeerRecord): boolean {
+  private admit(peer: PeerRecord, h = idHash(peer.id)): boolean {
     const s = this.s;
     s.admitReturning(peer);
-    const h = idHash(peer.id);
     const a = s.active.indexOf(peer.id, h);
     if (a >= 0) {
       const known = s.active.peer(a);

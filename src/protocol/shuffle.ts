@@ -20,10 +20,11 @@ export function startShuffle(s: CoreState): void {
   const target = s.active.pickConfirmed(s.rng, null, null);
   if (target < 0) return;
   const entries: PeerRecord[] = [s.self];
-  for (const p of s.active.sampleConfirmed(s.rng, s.config.shuffleActive)) entries.push(p);
-  for (const p of s.passive.sample(s.rng, s.config.shufflePassive)) entries.push(p);
+  const hashes: number[] = [s.selfHash];
+  s.active.sampleConfirmed(s.rng, s.config.shuffleActive, entries, hashes);
+  s.passive.sample(s.rng, s.config.shufflePassive, entries, hashes);
   const shuffleId = s.newId();
-  s.sentShuffles.push({ shuffleId, entries });
+  s.sentShuffles.push({ shuffleId, entries, hashes });
   if (s.sentShuffles.length > SENT_SHUFFLE_MEMORY) s.sentShuffles.shift();
   s.send(s.active.peer(target), { kind: "shuffle", origin: s.self, entries, ttl: s.config.arwl, shuffleId });
 }
@@ -50,9 +51,11 @@ export function onShuffle(
       return;
     }
   }
-  const reply = s.passive.sample(s.rng, entries.length);
+  const reply: PeerRecord[] = [];
+  const replyHashes: number[] = [];
+  s.passive.sample(s.rng, entries.length, reply, replyHashes);
   s.send(origin, { kind: "shuffleReply", shuffleId, entries: reply });
-  integrate(s, entries, reply);
+  integrate(s, entries, reply, replyHashes);
 }
 
 /** SHUFFLE_REPLY received: integrate it, evicting first the entries we sent in that shuffle. A
@@ -64,21 +67,21 @@ export function onShuffleReply(s: CoreState, from: PeerRecord, shuffleId: number
     return;
   }
   const [sent] = s.sentShuffles.splice(i, 1);
-  integrate(s, entries, sent!.entries);
+  integrate(s, entries, sent!.entries, sent!.hashes);
 }
 
 /**
  * Integration (§4.4): skip ourselves, peers already in a view (a newer incarnation of a passive
  * entry replaces it) and peers that left; make room for the rest by evicting first the entries in
- * `sent` (what we gave the other side in this exchange), then random ones. Room is made in one
- * pass over the passive view rather than one scan per entry: this runs twice per shuffle, the
- * simulator's hottest path.
+ * `sent` (what we gave the other side in this exchange; `sentHashes`: their id hashes), then
+ * random ones. Room is made in one pass over the passive view rather than one scan per entry:
+ * this runs twice per shuffle, the simulator's hottest path.
  */
-function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly PeerRecord[]): void {
+function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly PeerRecord[], sentHashes: readonly number[]): void {
   const fresh: PeerRecord[] = [];
   for (const p of entries) {
     const h = idHash(p.id);
-    if (p.id === s.self.id || s.active.indexOf(p.id, h) >= 0 || s.isLeft(p)) continue;
+    if (s.isSelf(p, h) || s.active.indexOf(p.id, h) >= 0 || s.isLeft(p)) continue;
     const known = s.passive.indexOf(p.id, h);
     if (known >= 0) {
       if (p.incarnation > s.passive.peer(known).incarnation) addPassive(s, p);
@@ -88,7 +91,7 @@ function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly 
   }
   if (fresh.length === 0) return;
   let excess = s.passive.length + fresh.length - s.config.passiveViewSize;
-  if (excess > 0 && sent.length > 0) excess -= s.passive.removeSome(sent, excess);
+  if (excess > 0 && sent.length > 0) excess -= s.passive.removeSome(sent, sentHashes, excess);
   while (excess > 0 && s.passive.length > 0) {
     s.passive.removeAt(randomInt(s.rng, s.passive.length));
     excess--;

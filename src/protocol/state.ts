@@ -5,7 +5,7 @@
 import type { ProtocolConfig } from "./config.js";
 import type { Rng } from "./rng.js";
 import type { DropReason, Effect, Message, PeerRecord, TimerKind } from "./types.js";
-import { ActiveView, PassiveView } from "./views.js";
+import { ActiveView, PassiveView, idHash } from "./views.js";
 
 /** A JOIN we sent to a contact and are waiting on. */
 export interface JoinAttempt {
@@ -18,6 +18,8 @@ export interface JoinAttempt {
 export interface SentShuffle {
   shuffleId: number;
   entries: readonly PeerRecord[];
+  /** The entries' id hashes, in the same order. */
+  hashes: readonly number[];
 }
 
 /** The result of a step without effects (shared; frozen). */
@@ -66,11 +68,16 @@ export class CoreState {
    * to the old generation, and die there.) */
   private out: Effect[] | null = null;
 
+  /** Our id's hash: "is this peer us?" is asked of nearly every message and entry, and comparing
+   * hashes first spares reading our own record and id. */
+  readonly selfHash: number;
+
   constructor(
     readonly self: PeerRecord,
     readonly config: ProtocolConfig,
     readonly rng: Rng,
   ) {
+    this.selfHash = idHash(self.id);
     this.nextId = 1 + Math.floor(rng.next() * 2 ** 40);
     this.active = new ActiveView(config.activeViewSize);
     this.passive = new PassiveView(config.passiveViewSize);
@@ -156,6 +163,11 @@ export class CoreState {
     if (out === null) return NO_EFFECTS;
     this.out = null;
     return out;
+  }
+
+  /** Whether `peer`, whose id hashes to `hash`, is this node (any incarnation). */
+  isSelf(peer: PeerRecord, hash: number): boolean {
+    return hash === this.selfHash && peer.id === this.self.id;
   }
 
   /** Number of confirmed (not pending) active entries. */

@@ -123,12 +123,13 @@ export class View {
   }
 
   /**
-   * Removes up to `max` entries whose id is one of `peers`' ids, keeping the order of the rest;
-   * returns how many it removed. Compares hashes first, so it reads only matching records.
+   * Removes up to `max` entries whose id is one of `peers`' ids (`drop`: their id hashes, in the
+   * same order), keeping the order of the rest; returns how many it removed. Compares hashes
+   * first, so it reads only matching records: `peers` are other nodes' records, and at 100,000
+   * simulated nodes reading each one to hash its id is a cache miss.
    */
-  removeSome(peers: readonly PeerRecord[], max: number): number {
+  removeSome(peers: readonly PeerRecord[], drop: readonly number[], max: number): number {
     if (max <= 0 || peers.length === 0) return 0;
-    const drop = scratchHashes(peers);
     // One bit per listed hash's low 5 bits: most entries are ruled out by one test.
     let mask = 0;
     for (let j = 0; j < peers.length; j++) mask |= 1 << (drop[j]! & 31);
@@ -156,6 +157,17 @@ export class View {
     for (let k = to; k < n; k++) recs[k] = undefined;
     this.n = to;
     return removed;
+  }
+
+  /** Appends up to `k` distinct entries of `pool` (entry indices; consumed), uniformly at random,
+   * to `into`, and their id hashes to `hashes`: the hashes come from the view, so the sampled
+   * records are not read. */
+  protected take(rng: Rng, pool: number[], k: number, into: PeerRecord[], hashes: number[]): void {
+    takeRandom(rng, pool, k);
+    for (let j = 0; j < pool.length; j++) {
+      into.push(this.recs[pool[j]!]!);
+      hashes.push(this.hashes[pool[j]!]!);
+    }
   }
 
   /** Whether entry `i` is for `a` or `b` (hashes `ha`, `hb`; a null id matches nothing). */
@@ -260,9 +272,12 @@ export class ActiveView extends View {
     return pickWhere(rng, this.length, pendingOnly ? (i) => this.pending(i) : () => true);
   }
 
-  /** Up to `k` distinct confirmed peers, uniformly at random. */
-  sampleConfirmed(rng: Rng, k: number): PeerRecord[] {
-    return takeRandom(rng, this.confirmedPeers(), k);
+  /** Appends up to `k` distinct confirmed peers, uniformly at random, to `into`, and their id
+   * hashes to `hashes`. */
+  sampleConfirmed(rng: Rng, k: number, into: PeerRecord[], hashes: number[]): void {
+    const pool = indexPool();
+    for (let i = 0; i < this.length; i++) if (!this.pending(i)) pool.push(i);
+    this.take(rng, pool, k, into, hashes);
   }
 }
 
@@ -334,17 +349,20 @@ export class PassiveView extends View {
     });
   }
 
-  /** Up to `k` distinct peers, uniformly at random. */
-  sample(rng: Rng, k: number): PeerRecord[] {
-    return takeRandom(rng, this.peers(), k);
+  /** Appends up to `k` distinct peers, uniformly at random, to `into`, and their id hashes to
+   * `hashes`. */
+  sample(rng: Rng, k: number, into: PeerRecord[], hashes: number[]): void {
+    const pool = indexPool();
+    for (let i = 0; i < this.length; i++) pool.push(i);
+    this.take(rng, pool, k, into, hashes);
   }
 }
 
-/** Hashes of `peers`' ids, in a scratch array reused from call to call (no allocation). */
-const scratch: number[] = [];
-function scratchHashes(peers: readonly PeerRecord[]): number[] {
-  for (let j = 0; j < peers.length; j++) scratch[j] = idHash(peers[j]!.id);
-  return scratch;
+/** Entry indices to sample from: one scratch array, reused from call to call (no allocation). */
+const pool: number[] = [];
+function indexPool(): number[] {
+  pool.length = 0;
+  return pool;
 }
 
 /** Whether `id` (with hash `h`) is one of `peers` (hashes in `hashes`). */

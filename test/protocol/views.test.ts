@@ -107,13 +107,13 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     expect(v.peer(v.indexOf("a")).incarnation).toBe(2);
     expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([0, 0, 0]);
     // removeSome removes at most `max`, keeps the order of the rest, and their fields with them.
-    expect(v.removeSome([peer("a"), peer("d"), peer("zz")], 1)).toBe(1);
+    expect(v.removeSome([peer("a"), peer("d"), peer("zz")], ["a", "d", "zz"].map(idHash), 1)).toBe(1);
     expect(ids(v)).toEqual(["c", "d", "e"]);
     expect(failures(v)).toEqual([3, 4, 5]);
     expect([v.firstFailureAt(2), v.retryAt(2)]).toEqual([104, 204]);
     expect(v.indexOf("d")).toBe(1);
     expect(v.indexOf("e")).toBe(2);
-    expect(v.removeSome([peer("e"), peer("c")], 5)).toBe(2);
+    expect(v.removeSome([peer("e"), peer("c")], ["e", "c"].map(idHash), 5)).toBe(2);
     expect(ids(v)).toEqual(["d"]);
     expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([4, 103, 203]);
     expect(v.indexOf("d")).toBe(0);
@@ -165,5 +165,28 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     v.confirm(1);
     expect([v.pending(1), v.failures(1)]).toEqual([false, 0]);
     expect(v.upCount()).toBe(4);
+  });
+
+  it("samples append distinct records and, in the same order, their id hashes", () => {
+    const a = new ActiveView(5);
+    ["a", "b", "c"].forEach((id, k) => a.add(peer(id), k === 1, 0, 0, 0, 0));
+    const p = new PassiveView(30);
+    for (let k = 0; k < 20; k++) p.add(peer(`p${k}`));
+    const rng = new SeededRng(5);
+    for (let round = 0; round < 50; round++) {
+      const into = [peer("self")];
+      const hashes = [idHash("self")];
+      a.sampleConfirmed(rng, 3, into, hashes);
+      p.sample(rng, 4, into, hashes);
+      const got = into.map((x) => x.id);
+      expect(got.length).toBe(7);
+      expect(new Set(got).size).toBe(7);
+      // The pending entry is never sampled; at most 3 asked, 2 confirmed.
+      expect(got.slice(1, 3).sort()).toEqual(["a", "c"]);
+      expect(hashes).toEqual(got.map(idHash));
+    }
+    const none: ReturnType<PassiveView["peers"]> = [];
+    p.sample(rng, 0, none, []);
+    expect(none).toEqual([]);
   });
 });
