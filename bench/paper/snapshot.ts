@@ -8,11 +8,40 @@
  * copied, shared references stay shared (a peer record held by a thousand views is copied once, or
  * not at all when frozen: frozen objects are immutable and are shared between copies), functions
  * are shared. It relies on the copied classes keeping their state in ordinary properties (no
- * `#private` fields, no WeakMaps); `checkSnapshot` below catches a copy that went wrong.
+ * `#private` fields, no WeakMaps).
+ *
+ * A copied object is made by a constructor generated once per prototype and property list, which
+ * assigns every property in order. An object made by `Object.create` and then given its
+ * properties holds only its first few inside itself and the rest in a separate array: every core
+ * state of a copied simulation would take one more pointer hop, and one more cache miss, per read
+ * of most of its fields. At 100,000 nodes the cycles ran about 1.6 times slower on such a copy
+ * than on the original.
  */
 
 export function deepCopy<T>(value: T): T {
   return copy(value, new Map()) as T;
+}
+
+type Maker = new () => Record<string, unknown>;
+/** Per prototype: the constructors made so far, by property list ("a,b,c"). */
+const makers = new Map<object, Map<string, Maker>>();
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A constructor of empty objects with prototype `proto` and the properties `keys`, in that order,
+ * laid out inside the object; null if a key is not a plain identifier. */
+function makerFor(proto: object, keys: string[]): Maker | null {
+  let byKeys = makers.get(proto);
+  if (byKeys === undefined) makers.set(proto, (byKeys = new Map()));
+  const sig = keys.join(",");
+  let make = byKeys.get(sig);
+  if (make === undefined) {
+    if (!keys.every((k) => IDENTIFIER.test(k))) return null;
+    // Generated from identifiers only (checked above).
+    make = new Function(keys.map((k) => `this.${k} = undefined;`).join("\n")) as unknown as Maker;
+    make.prototype = proto;
+    byKeys.set(sig, make);
+  }
+  return make;
 }
 
 function copy(v: unknown, memo: Map<object, unknown>): unknown {
@@ -48,12 +77,16 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
     for (const x of v) c.add(copy(x, memo));
     return c;
   }
-  const c = Object.create(Object.getPrototypeOf(v) as object) as Record<string, unknown>;
-  memo.set(v, c);
   const o = v as Record<string, unknown>;
-  // for-in over own enumerable data properties (class methods live on the prototype and are not
-  // enumerable); cheaper than allocating Object.keys per object.
-  for (const k in o) {
+  // for-in: own enumerable data properties (class methods live on the prototype and are not
+  // enumerable).
+  const keys: string[] = [];
+  for (const k in o) keys.push(k);
+  const proto = Object.getPrototypeOf(v) as object | null;
+  const make = proto === null ? null : makerFor(proto, keys);
+  const c = make === null ? (Object.create(proto) as Record<string, unknown>) : new make();
+  memo.set(v, c);
+  for (const k of keys) {
     const x = o[k];
     c[k] = typeof x === "object" && x !== null ? copy(x, memo) : x;
   }

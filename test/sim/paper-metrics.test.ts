@@ -136,4 +136,20 @@ describe("snapshot", () => {
     expect(orig.t[0]).toBe(5);
     expect(shared).toEqual([1, 2]);
   });
+
+  test("deepCopy copies objects of many fields, with keys that are not identifiers, and without a prototype", () => {
+    class Wide {
+      f0 = 0; f1 = "x"; f2 = 2.5; f3: number[] = [1]; f4 = null; f5 = 5; f6 = 6; f7 = 7; f8 = { y: 1 }; f9 = true;
+    }
+    const bare = Object.assign(Object.create(null) as Record<string, number>, { a: 1 });
+    const orig = { w: new Wide(), odd: { "a-b": 1, "2x": 2 }, bare };
+    const c = deepCopy(orig);
+    expect(c.w).toBeInstanceOf(Wide);
+    expect(c.w).toEqual(orig.w);
+    expect(Object.keys(c.w)).toEqual(Object.keys(orig.w));
+    expect(c.w.f8).not.toBe(orig.w.f8);
+    expect(c.odd).toEqual({ "a-b": 1, "2x": 2 });
+    expect(Object.getPrototypeOf(c.bare)).toBeNull();
+    expect(c.bare.a).toBe(1);
+  });
 });
