@@ -11,11 +11,14 @@
  *   --cycles C         membership cycles before the failures (default 50)
  *   --path-sources K   BFS sources for the average shortest path (default 1000)
  *   --healing-cycles H cycles given to heal in Fig. 4, 0 to skip it (default 10)
+ *   --jobs J           models run at once, each in its own worker thread (default: the number of
+ *                      CPUs, at most 2); 1 runs them one after the other in this thread
  *   --json             one machine-readable object on stdout (progress still on stderr)
  */
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { runModels } from "./parallel.js";
 import { formatReport, type Header } from "./report.js";
-import { runModel, type ModelResult } from "./run.js";
 import type { Detection, Model } from "./overlay.js";
 
 function usage(message: string): never {
@@ -36,6 +39,7 @@ function parse() {
         cycles: { type: "string", default: "50" },
         "path-sources": { type: "string", default: "1000" },
         "healing-cycles": { type: "string", default: "10" },
+        jobs: { type: "string", default: String(Math.min(2, availableParallelism())) },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -57,7 +61,7 @@ function int(name: string, text: string, min: number): number {
 if (values.help) {
   process.stdout.write(
     "usage: npm run bench:paper -- [--nodes N] [--seed S] [--failures 10,50,95] [--broadcasts B]\n" +
-      "       [--model paper|ours|both] [--detection send|links|both] [--cycles C] [--path-sources K] [--healing-cycles H] [--json]\n",
+      "       [--model paper|ours|both] [--detection send|links|both] [--cycles C] [--path-sources K] [--healing-cycles H] [--jobs J] [--json]\n",
   );
   process.exit(0);
 }
@@ -68,6 +72,7 @@ const broadcasts = int("broadcasts", values.broadcasts, 0);
 const cycles = int("cycles", values.cycles, 0);
 const pathSources = int("path-sources", values["path-sources"], 1);
 const healingMaxCycles = int("healing-cycles", values["healing-cycles"], 0);
+const jobs = int("jobs", values.jobs, 1);
 const failures = values.failures
   .split(",")
   .filter((x) => x.trim() !== "")
@@ -89,28 +94,27 @@ const detections: Detection[] =
 const header: Header = { nodes, seed, cycles, broadcasts, pathSources, stableBroadcasts: 100, healingPerCycle: 10 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const t0 = performance.now();
-const results: ModelResult[] = [];
-for (const model of models) {
-  results.push(
-    runModel(
-      {
-        nodes,
-        seed,
-        model,
-        detections,
-        cycles,
-        failures,
-        broadcasts,
-        pathSources,
-        stableBroadcasts: header.stableBroadcasts,
-        healingPerCycle: header.healingPerCycle,
-        healingMaxCycles,
-        latencyMs: 10,
-      },
-      log,
-    ),
-  );
-}
+const results = await runModels(
+  models.map((model) => ({
+    nodes,
+    seed,
+    model,
+    detections,
+    cycles,
+    failures,
+    broadcasts,
+    pathSources,
+    stableBroadcasts: header.stableBroadcasts,
+    healingPerCycle: header.healingPerCycle,
+    healingMaxCycles,
+    latencyMs: 10,
+  })),
+  jobs,
+  log,
+).catch((err: unknown) => {
+  process.stderr.write(`bench:paper: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
 const cpu = process.cpuUsage();
 const perf = {
   wallMs: performance.now() - t0,

@@ -1,0 +1,43 @@
+/**
+ * `npm run bench:paper` as a process: the models run in worker threads (--jobs 2) give exactly the
+ * results they give one after the other in one thread (--jobs 1), and bad options exit with 2.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const MAIN = "dist/bench-paper/bench/paper/main.js";
+const SMALL = ["--nodes", "300", "--cycles", "5", "--failures", "50", "--broadcasts", "20", "--path-sources", "50", "--healing-cycles", "3", "--json"];
+
+/** The results without their timings (every key ending in "ms" or "Ms"). */
+function withoutTimes(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutTimes);
+  if (typeof v !== "object" || v === null) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !/(^ms|Ms)$/.test(k)).map(([k, x]) => [k, withoutTimes(x)]));
+}
+
+async function bench(args: string[]): Promise<{ results: unknown[]; perf: { protocolMessages: number } }> {
+  const { stdout } = await run(process.execPath, [MAIN, ...args], { maxBuffer: 64 << 20 });
+  return JSON.parse(stdout) as { results: unknown[]; perf: { protocolMessages: number } };
+}
+
+describe("bench:paper command", () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "bench/paper/tsconfig.json"], { stdio: "inherit" });
+  });
+
+  it("gives the same results with the two models in worker threads as one after the other", async () => {
+    const [one, two] = await Promise.all([bench([...SMALL, "--jobs", "1"]), bench([...SMALL, "--jobs", "2"])]);
+    expect(one.results.length).toBe(2);
+    expect(one.perf.protocolMessages).toBeGreaterThan(0);
+    expect(withoutTimes(two.results)).toEqual(withoutTimes(one.results));
+    expect(two.perf.protocolMessages).toBe(one.perf.protocolMessages);
+  }, 60_000);
+
+  it("rejects a bad option with exit code 2 and says which", async () => {
+    const err = (await run(process.execPath, [MAIN, "--jobs", "0"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain("--jobs must be an integer >= 1");
+  });
+});
