@@ -143,7 +143,7 @@ export class View {
     for (let from = 0; from < n; from++) {
       const p = recs[from]!;
       const h = hs[from]!;
-      if (removed < max && ((mask >>> (h & 31)) & 1) !== 0 && listed(h, p.id, peers, drop)) {
+      if (removed < max && ((mask >>> (h & 31)) & 1) !== 0 && listed(h, p, peers, drop)) {
         removed++;
         continue;
       }
@@ -365,9 +365,12 @@ function indexPool(): number[] {
   return pool;
 }
 
-/** Whether `id` (with hash `h`) is one of `peers` (hashes in `hashes`). */
-function listed(h: number, id: string, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
-  for (let j = 0; j < peers.length; j++) if (hashes[j] === h && peers[j]!.id === id) return true;
+/** Whether `p`'s id (with hash `h`) is one of `peers`' (hashes in `hashes`). Reads the records
+ * only on a hash match, and then not at all if it is the same record. */
+function listed(h: number, p: PeerRecord, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
+  for (let j = 0; j < peers.length; j++) {
+    if (hashes[j] === h && (peers[j] === p || peers[j]!.id === p.id)) return true;
+  }
   return false;
 }
 
