@@ -35,12 +35,11 @@ import {
   isNetworkKind,
 } from "./events.js";
 import { LinkTable } from "./links.js";
+import { ADDRESS_PREFIX, parseIndex, peerIndex, simRecord } from "./records.js";
 import { grown } from "./typed.js";
 import { PairClock } from "./pairs.js";
 import { newStats, resolveSimOptions, type ResolvedSimOptions, type SimHooks, type SimOptions, type SimStats } from "./options.js";
 
-const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
-export const ADDRESS_PREFIX = "sim:";
 
 /** Timer inputs are constant: shared, never allocated per event. */
 export const TIMER_INPUT: Record<TimerKind, Input> = {
@@ -115,7 +114,7 @@ export class Engine {
     if (i >= this.up.length) this.growNodes(this.up.length * 2);
     this.links.ensureNodes(this.n);
     this.incarnation[i] = 1;
-    this.records.push(this.newRecord(i, 1));
+    this.records.push(simRecord(i, 1));
     this.cores.push(new HyParView(this.records[i]!, this.config, this.seedRng.fork()));
     this.up[i] = 1;
     return i;
@@ -124,7 +123,7 @@ export class Engine {
   /** Node `i` runs again: same id, next incarnation, a fresh core (not started). */
   rerun(i: number): void {
     const inc = ++this.incarnation[i]!;
-    this.records[i] = this.newRecord(i, inc);
+    this.records[i] = simRecord(i, inc);
     this.cores[i] = new HyParView(this.records[i]!, this.config, this.seedRng.fork());
     this.up[i] = 1;
     this.crashed[i] = 0;
@@ -237,7 +236,7 @@ export class Engine {
         return;
       case EV_LINK_UP: {
         const peer = ref as PeerRecord;
-        const t = parseIndex(peer.id, 1);
+        const t = peerIndex(peer);
         if (this.up[node] !== 1 || this.incarnation[node] !== inc || this.records[t] !== peer || this.up[t] !== 1) {
           this.stats.stale++;
           return;
@@ -371,7 +370,7 @@ export class Engine {
       const e = effects[k]!;
       switch (e.type) {
         case "send": {
-          const t = parseIndex(e.to.id, 1);
+          const t = peerIndex(e.to);
           this.transmit(EV_DELIVER, i, t, e.message);
           if (e.to.incarnation !== this.incarnation[t] && this.up[t] === 1) this.handshake(i, t);
           break;
@@ -389,7 +388,7 @@ export class Engine {
           break;
         }
         case "connect": {
-          const t = parseIndex(e.peer.id, 1);
+          const t = peerIndex(e.peer);
           if (this.up[t] === 1 && (!this.partitioned || this.side[t] === this.side[i])) {
             this.links.add(i, t, this.now);
             if (e.peer.incarnation !== this.incarnation[t]) this.handshake(i, t);
@@ -474,26 +473,10 @@ export class Engine {
     return i >= 0 && i < this.n ? i : -1;
   }
 
-  private newRecord(i: number, incarnation: number): PeerRecord {
-    return Object.freeze({ id: `n${i}`, address: ADDRESS_PREFIX + i, incarnation, metadata: NO_METADATA });
-  }
-
   private growNodes(c: number): void {
     this.up = grown(this.up, c);
     this.crashed = grown(this.crashed, c);
     this.incarnation = grown(this.incarnation, c);
     this.side = grown(this.side, c);
   }
-}
-
-/** The decimal number in `s` from `start` to the end, or -1 if it is not one. */
-export function parseIndex(s: string, start: number): number {
-  if (start >= s.length) return -1;
-  let n = 0;
-  for (let k = start; k < s.length; k++) {
-    const d = s.charCodeAt(k) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
 }

@@ -4,7 +4,8 @@
  * at address "sim:<i>". Same seed and same script give the same run, bit for bit.
  */
 import type { HyParView, Input, PeerRecord, ProtocolConfig } from "../protocol/index.js";
-import { ADDRESS_PREFIX, Engine, parseIndex, TIMER_INPUT } from "./engine.js";
+import { Engine, TIMER_INPUT } from "./engine.js";
+import { ADDRESS_PREFIX, parseIndex, peerIndex } from "./records.js";
 import { SimOptionError, type ResolvedSimOptions, type SimOptions, type SimStats } from "./options.js";
 
 const START: Input = Object.freeze({ type: "start" });
@@ -125,14 +126,14 @@ export class Simulation {
   activeIndices(i: number, withPending = false): number[] {
     const out: number[] = [];
     for (const e of this.core(i).activeEntries()) {
-      if (withPending || !e.pending) out.push(parseIndex(e.peer.id, 1));
+      if (withPending || !e.pending) out.push(peerIndex(e.peer));
     }
     return out;
   }
 
   /** Node indices of `i`'s passive view. */
   passiveIndices(i: number): number[] {
-    return this.core(i).passivePeers().map((p) => parseIndex(p.id, 1));
+    return this.core(i).passivePeers().map(peerIndex);
   }
 
   /** Nodes `i` holds a simulated link to (diagnostics). */
