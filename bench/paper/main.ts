@@ -11,8 +11,12 @@
  *   --cycles C         membership cycles before the failures (default 50)
  *   --path-sources K   BFS sources for the average shortest path (default 1000)
  *   --healing-cycles H cycles given to heal in Fig. 4, 0 to skip it (default 10)
- *   --jobs J           models run at once, each in its own worker thread (default: the number of
- *                      CPUs, at most 2); 1 runs them one after the other in this thread
+ *   --jobs J           threads: two models run at once, each in a worker thread; one model
+ *                      shares its experiments after the build with a worker thread, which holds
+ *                      a second copy of the overlay; 1 runs everything in this thread, one thing
+ *                      after the other. Default: the number of CPUs, at most 2, up to
+ *                      300,000 nodes; 1 above (two overlays of a million nodes would not
+ *                      fit in memory)
  *   --json             one machine-readable object on stdout (progress still on stderr)
  */
 import { availableParallelism } from "node:os";
@@ -39,7 +43,7 @@ function parse() {
         cycles: { type: "string", default: "50" },
         "path-sources": { type: "string", default: "1000" },
         "healing-cycles": { type: "string", default: "10" },
-        jobs: { type: "string", default: String(Math.min(2, availableParallelism())) },
+        jobs: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -72,7 +76,10 @@ const broadcasts = int("broadcasts", values.broadcasts, 0);
 const cycles = int("cycles", values.cycles, 0);
 const pathSources = int("path-sources", values["path-sources"], 1);
 const healingMaxCycles = int("healing-cycles", values["healing-cycles"], 0);
-const jobs = int("jobs", values.jobs, 1);
+/** Above this many nodes, one thread unless --jobs says otherwise: each thread holds an overlay
+ * (7 GiB at 1,000,000 nodes), and a worker sharing the experiments holds a second copy. */
+const JOBS_MAX_NODES = 300_000;
+const jobs = values.jobs === undefined ? (nodes <= JOBS_MAX_NODES ? Math.min(2, availableParallelism()) : 1) : int("jobs", values.jobs, 1);
 const failures = values.failures
   .split(",")
   .filter((x) => x.trim() !== "")

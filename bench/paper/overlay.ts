@@ -2,9 +2,10 @@
  * The stabilised overlay the paper's experiments start from (§5): nodes join one by one through a
  * single contact, then membership cycles. Built once per model, then copied for each experiment.
  */
-import type { ProtocolConfig } from "../../src/protocol/index.js";
+import type { PeerRecord, ProtocolConfig } from "../../src/protocol/index.js";
 import { Simulation } from "../../src/sim/index.js";
 import { deepCopy } from "./snapshot.js";
+import { fromTransferable, toTransferable } from "./transfer.js";
 import { ActiveViews } from "./views.js";
 
 /**
@@ -66,10 +67,7 @@ export class Overlay {
       timers: false,
       detectCrashes: false,
       protocol: MODEL_PROTOCOL[o.model],
-      hooks: {
-        peerUp: (i, p) => box.views.add(i, nodeIndex(p.id)),
-        peerDown: (i, p) => box.views.remove(i, nodeIndex(p.id)),
-      },
+      hooks: hooksFor(box),
     });
     box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
     sim.joinAll();
@@ -88,11 +86,32 @@ export class Overlay {
     return new Overlay(deepCopy(this.sim), this.views.clone(), this.box, this.buildMs);
   }
 
+  /** This overlay as a worker thread can receive it (see transfer.ts). */
+  transferable(): unknown {
+    return toTransferable({ sim: this.sim, views: this.views, buildMs: this.buildMs });
+  }
+
+  /** The overlay `transferable` made, in this thread, with hooks of its own. */
+  static fromTransferable(t: unknown): Overlay {
+    const box = { views: new ActiveViews(0, 0) };
+    const parts = fromTransferable(t, hooksFor(box)) as { sim: Simulation; views: ActiveViews; buildMs: number };
+    box.views = parts.views;
+    return new Overlay(parts.sim, parts.views, box, parts.buildMs);
+  }
+
   /** Makes the (shared) hooks write to this overlay's views. Call before running it. */
   use(): this {
     this.box.views = this.views;
     return this;
   }
+}
+
+/** The simulator hooks that keep `box.views` up to date from the cores' peerUp / peerDown. */
+function hooksFor(box: { views: ActiveViews }) {
+  return {
+    peerUp: (i: number, p: PeerRecord) => box.views.add(i, nodeIndex(p.id)),
+    peerDown: (i: number, p: PeerRecord) => box.views.remove(i, nodeIndex(p.id)),
+  };
 }
 
 /** Node index of a simulator peer id ("n<i>"), without allocating (the hooks run per peerUp/Down). */

@@ -1,51 +1,88 @@
 /**
- * Runs each model of a `bench:paper` run in its own worker thread, so that the two models' builds
- * (joins and 50 cycles, most of the time) use both cores of a 2-core machine at once. Each worker
- * runs exactly what the main thread would (`runModel`), with the same options and seeds, so the
- * results are the same as one after the other; only the wall time changes.
+ * The second core. A run of `bench:paper` is mostly one long single-threaded event loop (the build:
+ * joins and 50 cycles), so the two models run at once, each in its own worker thread
+ * (model-worker.ts); with one model, the experiments after the build are shared with a worker
+ * thread that gets a copy of the stabilised overlay (task-worker.ts). Workers run the same code
+ * with the same seeds as the main thread would, so the results are the same; only the wall time
+ * changes.
  */
 import { Worker } from "node:worker_threads";
-import { runModel, type ModelResult, type RunOptions } from "./run.js";
+import type { Overlay } from "./overlay.js";
+import { runModel, type ModelResult, type RunOptions, type Task, type TaskResult } from "./run.js";
 
-/** What the main thread sends a worker, and what the worker sends back. */
-export type ToWorker = RunOptions;
-export type FromWorker = { readonly result: ModelResult } | { readonly error: string };
+/** What the main thread sends a model worker, and what it sends back. */
+export type ToModelWorker = RunOptions;
+export type FromWorker<T> = { readonly result: T } | { readonly error: string };
+
+/** What a task worker gets: the run's options, its tasks, the overlay; then, in a second message,
+ * the stable overlay's reliability (healing is measured against it). */
+export interface ToTaskWorker {
+  readonly options: RunOptions;
+  readonly tasks: readonly Task[];
+  readonly overlay: unknown;
+}
+export interface Baseline {
+  readonly baseline: number;
+}
 
 /** Heap limits for a worker, as `npm run bench:paper` sets them for the main thread: a
  * 1,000,000-node overlay needs about 7 GiB, and the young generation matches --max-semi-space-size=128. */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 20_000, maxYoungGenerationSizeMb: 384 };
 
-/** Runs `runs` with at most `jobs` at a time (1: in this thread, one after the other); results in
- * the order of `runs`. Progress lines go to `log` (a worker writes them to stderr itself). */
+/** Runs `runs` (one per model) with at most `jobs` at a time, each in a worker (1: in this
+ * thread, one after the other); results in the order of `runs`. */
 export async function runModels(runs: readonly RunOptions[], jobs: number, log: (line: string) => void): Promise<ModelResult[]> {
-  if (jobs <= 1 || runs.length <= 1) return runs.map((o) => runModel(o, log));
+  if (jobs <= 1) {
+    const out: ModelResult[] = [];
+    for (const o of runs) out.push(await runModel(o, log));
+    return out;
+  }
+  if (runs.length === 1) return [await runModel(runs[0]!, log, true)];
   const results: ModelResult[] = new Array(runs.length);
   let next = 0;
   const lane = async () => {
     while (next < runs.length) {
       const k = next++;
-      results[k] = await inWorker(runs[k]!);
+      const o = runs[k]!;
+      results[k] = await inWorker<ModelResult>(new URL("./model-worker.js", import.meta.url), o satisfies ToModelWorker, `model "${o.model}"`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, lane));
   return results;
 }
 
-function inWorker(o: RunOptions): Promise<ModelResult> {
+/** Starts `tasks` in a worker on a copy of `base` (sent now, before `base` changes). Healing
+ * tasks wait there for `setBaseline`. */
+export function startTaskWorker(
+  base: Overlay,
+  options: RunOptions,
+  tasks: readonly Task[],
+): { setBaseline(baseline: number): void; readonly results: Promise<TaskResult[]> } {
+  const data: ToTaskWorker = { options, tasks, overlay: base.transferable() };
+  let worker: Worker | null = null;
+  const results = inWorker<TaskResult[]>(new URL("./task-worker.js", import.meta.url), data, `model "${options.model}" experiments`, (w) => (worker = w));
+  return {
+    setBaseline: (baseline) => (worker as Worker | null)?.postMessage({ baseline } satisfies Baseline),
+    results,
+  };
+}
+
+function inWorker<T>(url: URL, workerData: unknown, what: string, started?: (w: Worker) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./model-worker.js", import.meta.url), { workerData: o satisfies ToWorker, resourceLimits: RESOURCE_LIMITS });
+    const w = new Worker(url, { workerData, resourceLimits: RESOURCE_LIMITS });
+    started?.(w);
     let settled = false;
-    w.once("message", (m: FromWorker) => {
+    w.once("message", (m: FromWorker<T>) => {
       settled = true;
       if ("result" in m) resolve(m.result);
-      else reject(new Error(`model "${o.model}": ${m.error}`));
+      else reject(new Error(`${what}: ${m.error}`));
     });
     w.once("error", (err) => {
       settled = true;
       reject(err);
     });
     w.once("exit", (code) => {
-      if (!settled) reject(new Error(`model "${o.model}": worker exited with code ${code} before reporting`));
+      if (!settled) reject(new Error(`${what}: worker exited with code ${code} before reporting`));
     });
   });
 }

@@ -4,9 +4,10 @@
  * (Fig. 4), each from its own copy of the stabilised overlay. Returns plain data for the report.
  */
 import { SeededRng } from "../../src/protocol/index.js";
-import { measureOverlay, runFailure, runHealing, type OverlayMetrics } from "./experiment.js";
+import { measureOverlay, runFailure, runHealing, type FailureRun, type HealingRun, type OverlayMetrics } from "./experiment.js";
 import { MODEL_PROTOCOL, Overlay, type Detection, type Model } from "./overlay.js";
 import type { Components, PathStats } from "./metrics.js";
+import { startTaskWorker } from "./parallel.js";
 
 export interface RunOptions {
   readonly nodes: number;
@@ -71,29 +72,79 @@ export interface ModelResult {
   readonly wallMs: number;
 }
 
-export function runModel(o: RunOptions, log: (line: string) => void): ModelResult {
+/** One experiment of a run, on its own copy of the stabilised overlay. */
+export interface Task {
+  readonly kind: "failure" | "healing";
+  readonly fraction: number;
+  readonly detection: Detection;
+}
+
+export type TaskResult = { readonly kind: "failure"; readonly run: FailureRun } | { readonly kind: "healing"; readonly run: HealingRun };
+
+/** The experiments of a run, in the order the report lists them. */
+export function tasksOf(o: RunOptions): Task[] {
+  const tasks: Task[] = [];
+  for (const fraction of o.failures) {
+    for (const detection of o.detections) {
+      tasks.push({ kind: "failure", fraction, detection });
+      if (o.healingMaxCycles > 0) tasks.push({ kind: "healing", fraction, detection });
+    }
+  }
+  return tasks;
+}
+
+/** Runs `t` on a copy of `base` (on `base` itself if `consume`). `baseline`: the stable overlay's
+ * reliability, which healing is measured against. The same seed per rate for every detection
+ * variant: the same nodes fail, the same sources broadcast. */
+export function runTask(base: Overlay, o: RunOptions, t: Task, baseline: number, consume: boolean, log: (line: string) => void): TaskResult {
+  const salt = Math.round(t.fraction * 1000);
+  const tag = `[${o.model}/${t.detection}] ${Math.round(t.fraction * 1000) / 10} % failed`;
+  if (t.kind === "failure") {
+    const run = runFailure(base, t.fraction, t.detection, o.broadcasts, o.seed + 1000 + salt, consume);
+    log(`${tag}: reliability ${(100 * run.mean).toFixed(2)} % (${(run.ms / 1000).toFixed(1)} s)`);
+    return { kind: "failure", run };
+  }
+  const run = runHealing(base, o.model, t.fraction, t.detection, baseline, o.healingPerCycle, o.healingMaxCycles, o.seed + 2000 + salt, consume);
+  log(`${tag}: healed in cycle ${run.cycles} (${(run.ms / 1000).toFixed(1)} s)`);
+  return { kind: "healing", run };
+}
+
+/**
+ * The whole run of one model. With `helper`, every other experiment runs in a worker thread on
+ * a copy of the stabilised overlay sent to it (bench/paper/task-worker.ts), while this thread
+ * measures the overlay and runs the rest: the results are the same, in the same order.
+ */
+export async function runModel(o: RunOptions, log: (line: string) => void, helper = false): Promise<ModelResult> {
   const t0 = performance.now();
   log(`[${o.model}] building ${o.nodes} nodes (join one by one, then ${o.cycles} cycles)`);
   const base = Overlay.build({ nodes: o.nodes, seed: o.seed, model: o.model, cycles: o.cycles, latencyMs: o.latencyMs }, log);
-  let protocolMessages = base.sim.stats.messagesDelivered;
-  const afterBuild = protocolMessages;
+  const afterBuild = base.sim.stats.messagesDelivered;
+  const tasks = tasksOf(o);
+  const mine = helper && tasks.length > 1 ? tasks.filter((_, k) => k % 2 === 0) : tasks;
+  const theirs = helper && tasks.length > 1 ? tasks.filter((_, k) => k % 2 === 1) : [];
+  const remote = theirs.length > 0 ? startTaskWorker(base, o, theirs) : null;
   const all = new Uint8Array(o.nodes).fill(1);
   const m = measureOverlay(base, all, o.pathSources, o.stableBroadcasts, new SeededRng(o.seed + 1));
   log(`[${o.model}] stable overlay measured at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  remote?.setBaseline(m.reliability);
+  // The last experiment of this thread runs on the base overlay itself instead of a copy.
+  const local = mine.map((t, k) => runTask(base, o, t, m.reliability, k === mine.length - 1, log));
+  const far = remote === null ? [] : await remote.results;
+  const results = tasks.map((_, k) => (helper && tasks.length > 1 ? (k % 2 === 0 ? local[k >> 1]! : far[k >> 1]!) : local[k]!));
+
+  let protocolMessages = afterBuild;
   let broadcastCopies = 0;
-  // The last experiment runs on the base overlay itself instead of a copy.
-  let left = o.failures.length * o.detections.length * (o.healingMaxCycles > 0 ? 2 : 1);
   const failures: FailureSummary[] = [];
   const healing: HealingSummary[] = [];
-  for (const f of o.failures) {
-    const pct = Math.round(f * 1000) / 10;
-    const salt = Math.round(f * 1000);
-    for (const detection of o.detections) {
-      const tag = `[${o.model}/${detection}] ${pct} % failed`;
-      // The same seed per rate for every detection variant: the same nodes fail, the same sources.
-      const r = runFailure(base, f, detection, o.broadcasts, o.seed + 1000 + salt, --left === 0);
+  results.forEach((res, k) => {
+    const t = tasks[k]!;
+    const pct = Math.round(t.fraction * 1000) / 10;
+    protocolMessages += res.run.protocolMessages - afterBuild;
+    broadcastCopies += res.run.copies;
+    if (res.kind === "failure") {
+      const r = res.run;
       failures.push({
-        detection,
+        detection: t.detection,
         failedPercent: pct,
         meanReliability: r.mean,
         reliability: Array.from(r.reliability),
@@ -105,28 +156,11 @@ export function runModel(o: RunOptions, log: (line: string) => void): ModelResul
         detections: r.detections,
         ms: r.ms,
       });
-      broadcastCopies += r.copies;
-      protocolMessages += r.protocolMessages - afterBuild;
-      log(`${tag}: reliability ${(100 * r.mean).toFixed(2)} % (${(r.ms / 1000).toFixed(1)} s)`);
-      if (o.healingMaxCycles > 0) {
-        const h = runHealing(
-          base,
-          o.model,
-          f,
-          detection,
-          m.reliability,
-          o.healingPerCycle,
-          o.healingMaxCycles,
-          o.seed + 2000 + salt,
-          --left === 0,
-        );
-        healing.push({ detection, failedPercent: pct, cycles: h.cycles, cyclesNear: h.cyclesNear, perCycle: h.perCycle, ms: h.ms });
-        protocolMessages += h.protocolMessages - afterBuild;
-        broadcastCopies += h.copies;
-        log(`${tag}: healed in cycle ${h.cycles} (${(h.ms / 1000).toFixed(1)} s)`);
-      }
+    } else {
+      const h = res.run;
+      healing.push({ detection: t.detection, failedPercent: pct, cycles: h.cycles, cyclesNear: h.cyclesNear, perCycle: h.perCycle, ms: h.ms });
     }
-  }
+  });
   return {
     model: o.model,
     detections: o.detections,

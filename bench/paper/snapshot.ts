@@ -29,7 +29,7 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A constructor of empty objects with prototype `proto` and the properties `keys`, in that order,
  * laid out inside the object; null if a key is not a plain identifier. */
-function makerFor(proto: object, keys: string[]): Maker | null {
+export function makerFor(proto: object, keys: string[]): Maker | null {
   let byKeys = makers.get(proto);
   if (byKeys === undefined) makers.set(proto, (byKeys = new Map()));
   const sig = keys.join(",");

@@ -35,6 +35,11 @@ export function simRecord(i: number, incarnation: number): PeerRecord {
   return new SimRecord(i, incarnation);
 }
 
+/** Whether `p` is one of the simulator's own records (it carries its node index). */
+export function isSimRecord(p: unknown): p is PeerRecord & { readonly index: number } {
+  return p instanceof SimRecord;
+}
+
 /** The node index of `p`: carried by the simulator's own records, parsed from the id of any
  * other ("n<i>"); -1 if it is not one. */
 export function peerIndex(p: PeerRecord): number {

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:paper` as a process: the models run in worker threads (--jobs 2) give exactly the
- * results they give one after the other in one thread (--jobs 1), and bad options exit with 2.
+ * `npm run bench:paper` as a process: the models run in worker threads, or one model's experiments
+ * shared with a worker thread (--jobs 2), give exactly the results they give one after the other in
+ * one thread (--jobs 1), and bad options exit with 2.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
@@ -33,6 +34,14 @@ describe("bench:paper command", () => {
     expect(one.perf.protocolMessages).toBeGreaterThan(0);
     expect(withoutTimes(two.results)).toEqual(withoutTimes(one.results));
     expect(two.perf.protocolMessages).toBe(one.perf.protocolMessages);
+  }, 60_000);
+
+  it("gives the same results with one model's experiments shared with a worker thread as all in one thread", async () => {
+    const one = ["--model", "paper", "--failures", "30,60"];
+    const [a, b] = await Promise.all([bench([...SMALL, ...one, "--jobs", "1"]), bench([...SMALL, ...one, "--jobs", "2"])]);
+    expect(a.results.length).toBe(1);
+    expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));
+    expect(b.perf.protocolMessages).toBe(a.perf.protocolMessages);
   }, 60_000);
 
   it("rejects a bad option with exit code 2 and says which", async () => {
