@@ -4,6 +4,7 @@
  */
 import type { PeerRecord, ProtocolConfig } from "../../src/protocol/index.js";
 import { Simulation } from "../../src/sim/index.js";
+import { peerIndex } from "../../src/sim/records.js";
 import { deepCopy } from "./snapshot.js";
 import { fromTransferable, toTransferable } from "./transfer.js";
 import { ActiveViews } from "./views.js";
@@ -109,16 +110,9 @@ export class Overlay {
 /** The simulator hooks that keep `box.views` up to date from the cores' peerUp / peerDown. */
 function hooksFor(box: { views: ActiveViews }) {
   return {
-    peerUp: (i: number, p: PeerRecord) => box.views.add(i, nodeIndex(p.id)),
-    peerDown: (i: number, p: PeerRecord) => box.views.remove(i, nodeIndex(p.id)),
+    peerUp: (i: number, p: PeerRecord) => box.views.add(i, peerIndex(p)),
+    peerDown: (i: number, p: PeerRecord) => box.views.remove(i, peerIndex(p)),
   };
-}
-
-/** Node index of a simulator peer id ("n<i>"), without allocating (the hooks run per peerUp/Down). */
-function nodeIndex(id: string): number {
-  let n = 0;
-  for (let k = 1; k < id.length; k++) n = n * 10 + id.charCodeAt(k) - 48;
-  return n;
 }
 
 /** One membership cycle: every node shuffles once (and runs maintenance in "ours"), with the

@@ -6,7 +6,7 @@
  * with the same seeds as the main thread would, so the results are the same; only the wall time
  * changes.
  */
-import { Worker } from "node:worker_threads";
+import { parentPort, Worker } from "node:worker_threads";
 import type { Overlay } from "./overlay.js";
 import { runModel, type ModelResult, type RunOptions, type Task, type TaskResult } from "./run.js";
 
@@ -44,7 +44,7 @@ export async function runModels(runs: readonly RunOptions[], jobs: number, log: 
     while (next < runs.length) {
       const k = next++;
       const o = runs[k]!;
-      results[k] = await inWorker<ModelResult>(new URL("./model-worker.js", import.meta.url), o satisfies ToModelWorker, `model "${o.model}"`);
+      results[k] = await settled<ModelResult>(spawn("./model-worker.js", o satisfies ToModelWorker), `model "${o.model}"`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, lane));
@@ -58,31 +58,43 @@ export function startTaskWorker(
   options: RunOptions,
   tasks: readonly Task[],
 ): { setBaseline(baseline: number): void; readonly results: Promise<TaskResult[]> } {
-  const data: ToTaskWorker = { options, tasks, overlay: base.transferable() };
-  let worker: Worker | null = null;
-  const results = inWorker<TaskResult[]>(new URL("./task-worker.js", import.meta.url), data, `model "${options.model}" experiments`, (w) => (worker = w));
+  const worker = spawn("./task-worker.js", { options, tasks, overlay: base.transferable() } satisfies ToTaskWorker);
   return {
-    setBaseline: (baseline) => (worker as Worker | null)?.postMessage({ baseline } satisfies Baseline),
-    results,
+    setBaseline: (baseline) => worker.postMessage({ baseline } satisfies Baseline),
+    results: settled<TaskResult[]>(worker, `model "${options.model}" experiments`),
   };
 }
 
-function inWorker<T>(url: URL, workerData: unknown, what: string, started?: (w: Worker) => void): Promise<T> {
+/** In a worker: runs `work` and posts its result, or the error it threw, to the main thread. */
+export async function reply<T>(work: () => T | Promise<T>): Promise<void> {
+  let answer: FromWorker<T>;
+  try {
+    answer = { result: await work() };
+  } catch (err) {
+    answer = { error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  }
+  parentPort!.postMessage(answer);
+}
+
+function spawn(entry: string, workerData: unknown): Worker {
+  return new Worker(new URL(entry, import.meta.url), { workerData, resourceLimits: RESOURCE_LIMITS });
+}
+
+/** The result `w` posts (see `reply`), or its error. */
+function settled<T>(w: Worker, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(url, { workerData, resourceLimits: RESOURCE_LIMITS });
-    started?.(w);
-    let settled = false;
+    let done = false;
     w.once("message", (m: FromWorker<T>) => {
-      settled = true;
+      done = true;
       if ("result" in m) resolve(m.result);
       else reject(new Error(`${what}: ${m.error}`));
     });
     w.once("error", (err) => {
-      settled = true;
+      done = true;
       reject(err);
     });
     w.once("exit", (code) => {
-      if (!settled) reject(new Error(`${what}: worker exited with code ${code} before reporting`));
+      if (!done) reject(new Error(`${what}: worker exited with code ${code} before reporting`));
     });
   });
 }

@@ -98,7 +98,7 @@ export function tasksOf(o: RunOptions): Task[] {
  * variant: the same nodes fail, the same sources broadcast. */
 export function runTask(base: Overlay, o: RunOptions, t: Task, baseline: number, consume: boolean, log: (line: string) => void): TaskResult {
   const salt = Math.round(t.fraction * 1000);
-  const tag = `[${o.model}/${t.detection}] ${Math.round(t.fraction * 1000) / 10} % failed`;
+  const tag = `[${o.model}/${t.detection}] ${salt / 10} % failed`;
   if (t.kind === "failure") {
     const run = runFailure(base, t.fraction, t.detection, o.broadcasts, o.seed + 1000 + salt, consume);
     log(`${tag}: reliability ${(100 * run.mean).toFixed(2)} % (${(run.ms / 1000).toFixed(1)} s)`);
@@ -120,9 +120,10 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   const base = Overlay.build({ nodes: o.nodes, seed: o.seed, model: o.model, cycles: o.cycles, latencyMs: o.latencyMs }, log);
   const afterBuild = base.sim.stats.messagesDelivered;
   const tasks = tasksOf(o);
-  const mine = helper && tasks.length > 1 ? tasks.filter((_, k) => k % 2 === 0) : tasks;
-  const theirs = helper && tasks.length > 1 ? tasks.filter((_, k) => k % 2 === 1) : [];
-  const remote = theirs.length > 0 ? startTaskWorker(base, o, theirs) : null;
+  // With a helper, it takes the odd-numbered experiments.
+  const split = helper && tasks.length > 1;
+  const mine = split ? tasks.filter((_, k) => k % 2 === 0) : tasks;
+  const remote = split ? startTaskWorker(base, o, tasks.filter((_, k) => k % 2 === 1)) : null;
   const all = new Uint8Array(o.nodes).fill(1);
   const m = measureOverlay(base, all, o.pathSources, o.stableBroadcasts, new SeededRng(o.seed + 1));
   log(`[${o.model}] stable overlay measured at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -130,7 +131,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   // The last experiment of this thread runs on the base overlay itself instead of a copy.
   const local = mine.map((t, k) => runTask(base, o, t, m.reliability, k === mine.length - 1, log));
   const far = remote === null ? [] : await remote.results;
-  const results = tasks.map((_, k) => (helper && tasks.length > 1 ? (k % 2 === 0 ? local[k >> 1]! : far[k >> 1]!) : local[k]!));
+  const results = split ? tasks.map((_, k) => (k % 2 === 0 ? local[k >> 1]! : far[k >> 1]!)) : local;
 
   let protocolMessages = afterBuild;
   let broadcastCopies = 0;

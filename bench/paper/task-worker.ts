@@ -3,14 +3,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Overlay } from "./overlay.js";
 import { runTask, type TaskResult } from "./run.js";
-import type { Baseline, FromWorker, ToTaskWorker } from "./parallel.js";
+import { reply, type Baseline, type ToTaskWorker } from "./parallel.js";
 
 const port = parentPort!;
 const { options, tasks, overlay } = workerData as ToTaskWorker;
 const baseline = new Promise<number>((resolve) => port.once("message", (m: Baseline) => resolve(m.baseline)));
 const log = (line: string) => process.stderr.write(`${line}\n`);
-let reply: FromWorker<TaskResult[]>;
-try {
+await reply(async () => {
   const base = Overlay.fromTransferable(overlay);
   const results: TaskResult[] = [];
   for (let k = 0; k < tasks.length; k++) {
@@ -19,9 +18,6 @@ try {
     const b = t.kind === "healing" ? await baseline : NaN;
     results.push(runTask(base, options, t, b, k === tasks.length - 1, log));
   }
-  reply = { result: results };
-} catch (err) {
-  reply = { error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
-}
-port.postMessage(reply);
+  return results;
+});
 port.close();

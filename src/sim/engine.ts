@@ -40,7 +40,6 @@ import { grown } from "./typed.js";
 import { PairClock } from "./pairs.js";
 import { newStats, resolveSimOptions, type ResolvedSimOptions, type SimHooks, type SimOptions, type SimStats } from "./options.js";
 
-
 /** Timer inputs are constant: shared, never allocated per event. */
 export const TIMER_INPUT: Record<TimerKind, Input> = {
   shuffle: Object.freeze({ type: "timer", timer: "shuffle" }),

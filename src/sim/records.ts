@@ -43,7 +43,7 @@ export function isSimRecord(p: unknown): p is PeerRecord & { readonly index: num
 /** The node index of `p`: carried by the simulator's own records, parsed from the id of any
  * other ("n<i>"); -1 if it is not one. */
 export function peerIndex(p: PeerRecord): number {
-  return p instanceof SimRecord ? p.index : parseIndex(p.id, 1);
+  return isSimRecord(p) ? p.index : parseIndex(p.id, 1);
 }
 
 /** The decimal number in `s` from `start` to the end, or -1 if it is not one. */
