@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { SeededRng } from "../../src/protocol/index.js";
+import { randomInt, SeededRng } from "../../src/protocol/index.js";
 import { Flooder } from "../../bench/paper/flood.js";
 import { directedCsr, undirected, type Csr, type RowSource } from "../../bench/paper/graph.js";
 import {
@@ -9,6 +9,7 @@ import {
   histogramMode,
   inDegreeHistogram,
   sampleAlive,
+  type PathStats,
 } from "../../bench/paper/metrics.js";
 import { deepCopy } from "../../bench/paper/snapshot.js";
 import { ActiveViews } from "../../bench/paper/views.js";
@@ -26,6 +27,70 @@ function both(n: number, edges: [number, number][]): ActiveViews {
 
 const all = (n: number) => new Uint8Array(n).fill(1);
 const und = (src: RowSource, alive = all(src.n)): Csr => undirected(directedCsr(src, alive, 8));
+
+/** One plain BFS per source: the implementation averageShortestPath replaced, kept as its reference. */
+function referencePaths(g: Csr, alive: Uint8Array, sources: Int32Array): PathStats {
+  const n = g.n;
+  const dist = new Int32Array(n);
+  const stamp = new Int32Array(n).fill(-1);
+  const queue = new Int32Array(n);
+  let aliveCount = 0;
+  for (let u = 0; u < n; u++) if (alive[u]) aliveCount++;
+  let total = 0;
+  let pairs = 0;
+  let unreachable = 0;
+  let maxDistance = 0;
+  for (let s = 0; s < sources.length; s++) {
+    const src = sources[s]!;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = src;
+    stamp[src] = s;
+    dist[src] = 0;
+    while (head < tail) {
+      const u = queue[head++]!;
+      const du = dist[u]! + 1;
+      for (let e = g.offsets[u]!; e < g.offsets[u + 1]!; e++) {
+        const v = g.targets[e]!;
+        if (stamp[v] === s || !alive[v]) continue;
+        stamp[v] = s;
+        dist[v] = du;
+        queue[tail++] = v;
+        total += du;
+        if (du > maxDistance) maxDistance = du;
+      }
+    }
+    pairs += tail - 1;
+    unreachable += aliveCount - tail;
+  }
+  return { mean: pairs === 0 ? 0 : total / pairs, sources: sources.length, pairs, unreachable, maxDistance };
+}
+
+/** A CSR from directed edge lists, taken as given (self-loops, repeated edges, edges to dead nodes). */
+function csr(n: number, rows: number[][]): Csr {
+  const offsets = new Int32Array(n + 1);
+  for (let u = 0; u < n; u++) offsets[u + 1] = offsets[u]! + rows[u]!.length;
+  return { n, offsets, targets: Int32Array.from(rows.flat()) };
+}
+
+/** A random graph of one of several shapes: sparse or dense, directed or not, or long paths
+ * (line, ring) whose levels stay small, so that both kinds of MS-BFS level are exercised. */
+function randomGraph(rng: SeededRng, n: number): Csr {
+  const rows: number[][] = Array.from({ length: n }, () => []);
+  const shape = randomInt(rng, 5);
+  if (shape <= 2 && n > 0) {
+    const degree = [1, 3, 8][shape]!;
+    for (let u = 0; u < n; u++) for (let j = randomInt(rng, degree + 1); j > 0; j--) rows[u]!.push(randomInt(rng, n));
+  } else {
+    for (let u = 0; u + 1 < n; u++) rows[u]!.push(u + 1);
+    if (shape === 4 && n > 1) rows[n - 1]!.push(0);
+    // A few chords and a few self-loops.
+    for (let j = randomInt(rng, 3); j > 0 && n > 0; j--) rows[randomInt(rng, n)]!.push(randomInt(rng, n));
+  }
+  const g = csr(n, rows);
+  // Half the time symmetric, as the overlay's graph is; otherwise as drawn (directed).
+  return rng.next() < 0.5 ? undirected(g) : g;
+}
 
 describe("graph", () => {
   test("undirected merges one-sided and twin edges and drops self-loops", () => {
@@ -75,6 +140,52 @@ describe("metrics", () => {
     const q = averageShortestPath(g, alive, sampleAlive(alive, 100, new SeededRng(1)));
     expect(q.pairs).toBe(2); // 2-3 and 3-2 only
     expect(q.unreachable).toBe(4);
+  });
+
+  test("average shortest path counts duplicate and dead sources as one BFS each would", () => {
+    // 0-1-2 line, 3 isolated, 4 dead but linked to 0.
+    const g = csr(5, [[1, 4], [0, 2], [1], [], [0]]);
+    const alive = Uint8Array.from([1, 1, 1, 1, 0]);
+    // From 0: 1 at 1, 2 at 2, 3 unreachable. Twice.
+    expect(averageShortestPath(g, alive, Int32Array.from([0, 0]))).toEqual({
+      mean: 1.5, sources: 2, pairs: 4, unreachable: 2, maxDistance: 2,
+    });
+    // From dead 4: 0 at 1, 1 at 2, 2 at 3; unreachable 4 - 4 = 0 (the source counts as visited).
+    expect(averageShortestPath(g, alive, Int32Array.from([4]))).toEqual({
+      mean: 2, sources: 1, pairs: 3, unreachable: 0, maxDistance: 3,
+    });
+    // A source outside the graph reaches nothing; no source, nothing at all.
+    expect(averageShortestPath(g, alive, Int32Array.from([5, -1]))).toEqual({
+      mean: 0, sources: 2, pairs: 0, unreachable: 6, maxDistance: 0,
+    });
+    expect(averageShortestPath(g, alive, new Int32Array(0))).toEqual({
+      mean: 0, sources: 0, pairs: 0, unreachable: 0, maxDistance: 0,
+    });
+    expect(averageShortestPath(csr(0, []), new Uint8Array(0), new Int32Array(0)).pairs).toBe(0);
+  });
+
+  test("average shortest path (MS-BFS) equals one plain BFS per source on random graphs", () => {
+    const rng = new SeededRng(2024);
+    let checked = 0;
+    for (let round = 0; round < 300; round++) {
+      const n = round < 20 ? round % 4 : 1 + randomInt(rng, round % 10 === 0 ? 400 : 80);
+      const g = randomGraph(rng, n);
+      const alive = new Uint8Array(n);
+      const deadRate = [0, 0.1, 0.5, 0.9][randomInt(rng, 4)]!;
+      for (let u = 0; u < n; u++) alive[u] = rng.next() < deadRate ? 0 : 1;
+      for (const k of [0, 1, 31, 32, 33, 100, n]) {
+        // Any node, dead ones and repeats included; distinct alive ones as the bench draws them;
+        // every node in order.
+        const anyNode = Int32Array.from({ length: n === 0 ? 0 : k }, () => randomInt(rng, n));
+        const distinct = sampleAlive(alive, k, rng);
+        const every = Int32Array.from({ length: n }, (_, i) => i);
+        for (const sources of [anyNode, distinct, every]) {
+          expect(averageShortestPath(g, alive, sources)).toEqual(referencePaths(g, alive, sources));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(300 * 7 * 3);
   });
 
   test("components, isolated nodes and in-degree mode", () => {
