@@ -11,12 +11,14 @@
  *   --cycles C         membership cycles before the failures (default 50)
  *   --path-sources K   BFS sources for the average shortest path (default 1000)
  *   --healing-cycles H cycles given to heal in Fig. 4, 0 to skip it (default 10)
- *   --jobs J           threads: two models run at once, each in a worker thread; one model
- *                      shares its experiments after the build with a worker thread, which holds
- *                      a second copy of the overlay; 1 runs everything in this thread, one thing
- *                      after the other. Default: the number of CPUs, at most 2, up to
- *                      300,000 nodes; 1 above (two overlays of a million nodes would not
- *                      fit in memory)
+ *   --jobs J           threads: two models run at once, each in a worker thread; with one
+ *                      model, "paper" splits its cycles between two threads (each runs half of
+ *                      the nodes) and both then share the experiments; "ours" shares its
+ *                      experiments after the build with a worker thread. Either way each thread
+ *                      holds a copy of the overlay. 1 runs everything in this thread, one thing
+ *                      after the other; the results are the same. Default: the number of CPUs,
+ *                      at most 2, up to 300,000 nodes; 1 above (two overlays of a million nodes
+ *                      would not fit in memory)
  *   --json             one machine-readable object on stdout (progress still on stderr)
  */
 import { availableParallelism } from "node:os";

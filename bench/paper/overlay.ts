@@ -2,7 +2,8 @@
  * The stabilised overlay the paper's experiments start from (§5): nodes join one by one through a
  * single contact, then membership cycles. Built once per model, then copied for each experiment.
  */
-import type { PeerRecord, ProtocolConfig } from "../../src/protocol/index.js";
+import type { HyParView, PeerRecord, ProtocolConfig } from "../../src/protocol/index.js";
+import type { Channel } from "../../src/sim/channel.js";
 import { Simulation } from "../../src/sim/index.js";
 import { peerIndex } from "../../src/sim/records.js";
 import { deepCopy } from "./snapshot.js";
@@ -57,8 +58,12 @@ export class Overlay {
     readonly buildMs: number,
   ) {}
 
-  /** Joins every node one by one through node 0, then runs the membership cycles. */
-  static build(o: ExperimentOptions, log: (line: string) => void = () => {}): Overlay {
+  /**
+   * Joins every node one by one through node 0, then runs the membership cycles. With `twin`, the
+   * other thread builds the same overlay and the cycles are split between the two (each runs half
+   * of the nodes: src/sim/partition.ts); both end with the whole overlay, the same as one thread's.
+   */
+  static build(o: ExperimentOptions, log: (line: string) => void = () => {}, twin?: Channel): Overlay {
     const t0 = performance.now();
     const box = { views: new ActiveViews(0, 0) };
     const sim = new Simulation({
@@ -73,12 +78,22 @@ export class Overlay {
     box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
     sim.joinAll();
     log(`joined ${o.nodes} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    for (let c = 1; c <= o.cycles; c++) {
-      cycle(sim, o.model);
-      if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    try {
+      if (twin !== undefined) sim.split(twin);
+      for (let c = 1; c <= o.cycles; c++) {
+        cycle(sim, o.model);
+        if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      if (twin !== undefined) {
+        const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
+        sim.merge(toTransferable, (x) => fromTransferable(x, {}, records) as HyParView[]);
+      }
+    } catch (err) {
+      twin?.abort();
+      throw err;
     }
     const ms = performance.now() - t0;
-    log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s`);
+    log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s${twin === undefined ? "" : " (split with a second thread)"}`);
     return new Overlay(sim, box.views, box, ms);
   }
 

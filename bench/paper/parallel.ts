@@ -1,12 +1,17 @@
 /**
- * The second core. A run of `bench:paper` is mostly one long single-threaded event loop (the build:
- * joins and 50 cycles), so the two models run at once, each in its own worker thread
- * (model-worker.ts); with one model, the experiments after the build are shared with a worker
- * thread that gets a copy of the stabilised overlay (task-worker.ts). Workers run the same code
- * with the same seeds as the main thread would, so the results are the same; only the wall time
- * changes.
+ * The second core. A run of `bench:paper` is mostly one long event loop (the build: joins and 50
+ * cycles), so the two models run at once, each in its own worker thread (model-worker.ts). With
+ * one model:
+ * - "paper": a twin worker thread (twin-worker.ts) builds the same overlay; the two split the
+ *   cycles between them (src/sim/partition.ts), then both hold the whole overlay and take the
+ *   experiments one at a time from a shared counter.
+ * - "ours": its cycles change links, which a split cannot carry; the experiments after the build
+ *   are shared with a worker thread that gets a copy of the stabilised overlay (task-worker.ts).
+ * Workers run the same code with the same seeds as the main thread would, so the results are the
+ * same; only the wall time changes.
  */
-import { parentPort, Worker } from "node:worker_threads";
+import { parentPort, Worker, type TransferListItem } from "node:worker_threads";
+import { Channel, channelPair, type ChannelEnd } from "../../src/sim/channel.js";
 import type { Overlay } from "./overlay.js";
 import { runModel, type ModelResult, type RunOptions, type Task, type TaskResult } from "./run.js";
 
@@ -24,6 +29,15 @@ export interface ToTaskWorker {
 export interface Baseline {
   readonly baseline: number;
 }
+
+/** What a twin worker gets: the run's options, its end of the channel, the shared task counter. */
+export interface ToTwinWorker {
+  readonly options: RunOptions;
+  readonly end: ChannelEnd;
+  readonly next: SharedArrayBuffer;
+}
+/** Experiments a thread ran: (position in the order they are taken, result). */
+export type Taken = [number, TaskResult][];
 
 /** Heap limits for a worker, as `npm run bench:paper` sets them for the main thread: a
  * 1,000,000-node overlay needs about 7 GiB, and the young generation matches --max-semi-space-size=128. */
@@ -65,6 +79,25 @@ export function startTaskWorker(
   };
 }
 
+/** Starts the twin of this thread's run of `options` (see the file comment): build with `channel`,
+ * take experiments from `next` (their order is `run.ts`'s `takingOrder`). */
+export function startTwin(options: RunOptions): {
+  readonly channel: Channel;
+  readonly next: Int32Array;
+  setBaseline(baseline: number): void;
+  readonly results: Promise<Taken>;
+} {
+  const [mine, theirs] = channelPair();
+  const next = new SharedArrayBuffer(4);
+  const worker = spawn("./twin-worker.js", { options, end: theirs, next } satisfies ToTwinWorker, [theirs.port]);
+  return {
+    channel: new Channel(mine),
+    next: new Int32Array(next),
+    setBaseline: (baseline) => worker.postMessage({ baseline } satisfies Baseline),
+    results: settled<Taken>(worker, `model "${options.model}" twin`),
+  };
+}
+
 /** In a worker: runs `work` and posts its result, or the error it threw, to the main thread. */
 export async function reply<T>(work: () => T | Promise<T>): Promise<void> {
   let answer: FromWorker<T>;
@@ -76,8 +109,8 @@ export async function reply<T>(work: () => T | Promise<T>): Promise<void> {
   parentPort!.postMessage(answer);
 }
 
-function spawn(entry: string, workerData: unknown): Worker {
-  return new Worker(new URL(entry, import.meta.url), { workerData, resourceLimits: RESOURCE_LIMITS });
+function spawn(entry: string, workerData: unknown, transferList: TransferListItem[] = []): Worker {
+  return new Worker(new URL(entry, import.meta.url), { workerData, transferList, resourceLimits: RESOURCE_LIMITS });
 }
 
 /** The result `w` posts (see `reply`), or its error. */

@@ -7,7 +7,7 @@ import { SeededRng } from "../../src/protocol/index.js";
 import { measureOverlay, runFailure, runHealing, type FailureRun, type HealingRun, type OverlayMetrics } from "./experiment.js";
 import { MODEL_PROTOCOL, Overlay, type Detection, type Model } from "./overlay.js";
 import type { Components, PathStats } from "./metrics.js";
-import { startTaskWorker } from "./parallel.js";
+import { startTaskWorker, startTwin, type Taken } from "./parallel.js";
 
 export interface RunOptions {
   readonly nodes: number;
@@ -93,6 +93,41 @@ export function tasksOf(o: RunOptions): Task[] {
   return tasks;
 }
 
+/** The experiments in the order two threads take them from a shared counter: the healing ones
+ * first (they run membership cycles: the longest), each group in report order. Indices into
+ * `tasksOf(o)`. */
+export function takingOrder(o: RunOptions): number[] {
+  const tasks = tasksOf(o);
+  const order = tasks.map((_, k) => k);
+  return [...order.filter((k) => tasks[k]!.kind === "healing"), ...order.filter((k) => tasks[k]!.kind !== "healing")];
+}
+
+/** Takes experiments (positions in `order`) from the counter `next`, shared with the other
+ * thread, and runs them on `base` until none is left. The last one of all runs on `base` itself. */
+export async function runTaken(
+  base: Overlay,
+  o: RunOptions,
+  order: readonly number[],
+  next: Int32Array,
+  baseline: () => number | Promise<number>,
+  log: (line: string) => void,
+): Promise<Taken> {
+  const tasks = tasksOf(o);
+  const out: Taken = [];
+  for (let k = Atomics.add(next, 0, 1); k < order.length; k = Atomics.add(next, 0, 1)) {
+    const t = tasks[order[k]!]!;
+    // Only healing is measured against the stable overlay's reliability.
+    const b = t.kind === "healing" ? await baseline() : NaN;
+    out.push([k, runTask(base, o, t, b, k === order.length - 1, log)]);
+  }
+  return out;
+}
+
+/** The build's options from a run's. */
+export function buildOptions(o: RunOptions) {
+  return { nodes: o.nodes, seed: o.seed, model: o.model, cycles: o.cycles, latencyMs: o.latencyMs };
+}
+
 /** Runs `t` on a copy of `base` (on `base` itself if `consume`). `baseline`: the stable overlay's
  * reliability, which healing is measured against. The same seed per rate for every detection
  * variant: the same nodes fail, the same sources broadcast. */
@@ -110,28 +145,40 @@ export function runTask(base: Overlay, o: RunOptions, t: Task, baseline: number,
 }
 
 /**
- * The whole run of one model. With `helper`, every other experiment runs in a worker thread on
- * a copy of the stabilised overlay sent to it (bench/paper/task-worker.ts), while this thread
- * measures the overlay and runs the rest: the results are the same, in the same order.
+ * The whole run of one model. With `helper` (a second thread; see parallel.ts), the "paper" model
+ * is built by two threads, which then share the experiments; "ours" sends every other experiment
+ * to a worker thread with a copy of the stabilised overlay (bench/paper/task-worker.ts). Either
+ * way the results are the same, in the same order.
  */
 export async function runModel(o: RunOptions, log: (line: string) => void, helper = false): Promise<ModelResult> {
   const t0 = performance.now();
-  log(`[${o.model}] building ${o.nodes} nodes (join one by one, then ${o.cycles} cycles)`);
-  const base = Overlay.build({ nodes: o.nodes, seed: o.seed, model: o.model, cycles: o.cycles, latencyMs: o.latencyMs }, log);
-  const afterBuild = base.sim.stats.messagesDelivered;
   const tasks = tasksOf(o);
-  // With a helper, it takes the odd-numbered experiments.
-  const split = helper && tasks.length > 1;
+  const twin = helper && o.model === "paper" ? startTwin(o) : null;
+  log(`[${o.model}] building ${o.nodes} nodes (join one by one, then ${o.cycles} cycles)`);
+  const base = Overlay.build(buildOptions(o), log, twin?.channel);
+  twin?.channel.close();
+  const afterBuild = base.sim.stats.messagesDelivered;
+  // With a helper and no twin, the helper takes the odd-numbered experiments.
+  const split = twin === null && helper && tasks.length > 1;
   const mine = split ? tasks.filter((_, k) => k % 2 === 0) : tasks;
   const remote = split ? startTaskWorker(base, o, tasks.filter((_, k) => k % 2 === 1)) : null;
   const all = new Uint8Array(o.nodes).fill(1);
   const m = measureOverlay(base, all, o.pathSources, o.stableBroadcasts, new SeededRng(o.seed + 1));
   log(`[${o.model}] stable overlay measured at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   remote?.setBaseline(m.reliability);
-  // The last experiment of this thread runs on the base overlay itself instead of a copy.
-  const local = mine.map((t, k) => runTask(base, o, t, m.reliability, k === mine.length - 1, log));
-  const far = remote === null ? [] : await remote.results;
-  const results = split ? tasks.map((_, k) => (k % 2 === 0 ? local[k >> 1]! : far[k >> 1]!)) : local;
+  twin?.setBaseline(m.reliability);
+  let results: TaskResult[];
+  if (twin !== null) {
+    const order = takingOrder(o);
+    const local = await runTaken(base, o, order, twin.next, () => m.reliability, log);
+    results = new Array<TaskResult>(tasks.length);
+    for (const [k, r] of [...local, ...(await twin.results)]) results[order[k]!] = r;
+  } else {
+    // The last experiment of this thread runs on the base overlay itself instead of a copy.
+    const local = mine.map((t, k) => runTask(base, o, t, m.reliability, k === mine.length - 1, log));
+    const far = remote === null ? [] : await remote.results;
+    results = split ? tasks.map((_, k) => (k % 2 === 0 ? local[k >> 1]! : far[k >> 1]!)) : local;
+  }
 
   let protocolMessages = afterBuild;
   let broadcastCopies = 0;

@@ -1,13 +1,16 @@
 /**
  * A stabilised overlay sent to a worker thread. postMessage's structured clone keeps shared
  * references and cycles but not prototypes, non-enumerable properties or functions, so the graph
- * is first mirrored: each object becomes a plain tagged one (which class, frozen or not, its keys
+ * is first mirrored: each object becomes a plain tagged one (which class, frozen or not, its shape
  * and values), the simulator's records become (node, incarnation) pairs, and functions become the
- * name of the property that held them. The worker revives the mirror into objects of the same
+ * name of the property that held them. A shape is a key list, sent once for all the objects that
+ * have it: a million objects of a few classes would otherwise each carry their own list of strings
+ * to clone. The worker revives the mirror into objects of the same
  * classes, made as snapshot.ts makes them, and supplies its own functions by those names.
  *
  * Only classes listed in CLASSES can cross; any other is an error, not a silent plain object.
  */
+import type { PeerRecord } from "../../src/protocol/index.js";
 import { HyParView } from "../../src/protocol/hyparview.js";
 import { SeededRng } from "../../src/protocol/rng.js";
 import { CoreState } from "../../src/protocol/state.js";
@@ -37,12 +40,18 @@ const CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = [
 const PLAIN = -1;
 const NULL_PROTO = -2;
 
-/** A mirrored object: class (index in CLASSES, or PLAIN / NULL_PROTO), frozen, keys, values. */
+/** A mirrored object: class (index in CLASSES, or PLAIN / NULL_PROTO), frozen, shape (index in
+ * `Transferable.shapes`), values. */
 interface Mirrored {
   readonly c: number;
   readonly z: boolean;
-  readonly k: string[];
+  readonly s: number;
   readonly v: unknown[];
+}
+/** What `toTransferable` returns. */
+interface Transferable {
+  readonly shapes: string[][];
+  readonly root: unknown;
 }
 /** A simulator record: node index and incarnation. */
 interface MirroredRecord {
@@ -58,6 +67,23 @@ interface MirroredFunction {
 export function toTransferable(root: unknown): unknown {
   const protos = new Map<object, number>(CLASSES.map((c, i) => [c.prototype as object, i]));
   const memo = new Map<object, unknown>();
+  const shapes: string[][] = [];
+  // Per class, the shapes seen so far (most classes have one).
+  const byClass = new Map<number, number[]>();
+  const keys: string[] = [];
+  const shapeOf = (c: number): number => {
+    let known = byClass.get(c);
+    if (known === undefined) byClass.set(c, (known = []));
+    next: for (const s of known) {
+      const ks = shapes[s]!;
+      if (ks.length !== keys.length) continue;
+      for (let i = 0; i < ks.length; i++) if (ks[i] !== keys[i]) continue next;
+      return s;
+    }
+    shapes.push(keys.slice());
+    known.push(shapes.length - 1);
+    return shapes.length - 1;
+  };
   const mirror = (x: unknown, key: string): unknown => {
     if (typeof x === "function") return { fn: key } satisfies MirroredFunction;
     if (typeof x !== "object" || x === null) return x;
@@ -94,20 +120,31 @@ export function toTransferable(root: unknown): unknown {
     const c = proto === Object.prototype ? PLAIN : proto === null ? NULL_PROTO : protos.get(proto);
     if (c === undefined) throw new Error(`transfer: objects of class ${proto?.constructor?.name ?? "?"} cannot be sent to a worker (not in CLASSES)`);
     const o = x as Record<string, unknown>;
-    const k: string[] = [];
-    for (const key2 in o) k.push(key2);
-    const m: Mirrored = { c, z: Object.isFrozen(x), k, v: new Array(k.length) };
+    keys.length = 0;
+    for (const key2 in o) keys.push(key2);
+    const s = shapeOf(c);
+    const k = shapes[s]!;
+    const m: Mirrored = { c, z: Object.isFrozen(x), s, v: new Array(k.length) };
     memo.set(x, m);
     for (let i = 0; i < k.length; i++) m.v[i] = mirror(o[k[i]!], k[i]!);
     return m;
   };
-  return mirror(root, "");
+  const top = mirror(root, "");
+  return { shapes, root: top } satisfies Transferable;
 }
 
 /** Revives a mirror made by `toTransferable` (after postMessage); `functions` gives each function
- * by the name of the property that held it. */
-export function fromTransferable(root: unknown, functions: Readonly<Record<string, (...args: never[]) => unknown>>): unknown {
+ * by the name of the property that held it. `records`: this thread's record of each node, used for
+ * a mirrored record of the same incarnation instead of a new one. */
+export function fromTransferable(
+  root: unknown,
+  functions: Readonly<Record<string, (...args: never[]) => unknown>>,
+  records: readonly PeerRecord[] = [],
+): unknown {
+  const { shapes, root: top } = root as Transferable;
   const memo = new Map<object, unknown>();
+  // Per shape and class, the constructor that lays the object out (see snapshot.ts).
+  const makers = new Map<number, ReturnType<typeof makerFor>>();
   const revive = (x: unknown): unknown => {
     if (typeof x !== "object" || x === null) return x;
     const known = memo.get(x);
@@ -138,18 +175,23 @@ export function fromTransferable(root: unknown, functions: Readonly<Record<strin
       return f;
     }
     if ("r" in x) {
-      const rec = simRecord((x as MirroredRecord).r, (x as MirroredRecord).inc);
+      const { r, inc } = x as MirroredRecord;
+      const own = records[r];
+      const rec = own !== undefined && own.incarnation === inc ? own : simRecord(r, inc);
       memo.set(x, rec);
       return rec;
     }
     const m = x as Mirrored;
     const proto = m.c === PLAIN ? Object.prototype : m.c === NULL_PROTO ? null : (CLASSES[m.c]!.prototype as object);
-    const make = proto === null ? null : makerFor(proto, m.k);
+    const k = shapes[m.s]!;
+    const id = m.s * (CLASSES.length + 2) + (m.c + 2);
+    let make = makers.get(id);
+    if (make === undefined) makers.set(id, (make = proto === null ? null : makerFor(proto, k)));
     const o = (make === null ? Object.create(proto) : new make()) as Record<string, unknown>;
     memo.set(x, o);
-    for (let i = 0; i < m.k.length; i++) o[m.k[i]!] = revive(m.v[i]);
+    for (let i = 0; i < k.length; i++) o[k[i]!] = revive(m.v[i]);
     if (m.z) Object.freeze(o);
     return o;
   };
-  return revive(root);
+  return revive(top);
 }

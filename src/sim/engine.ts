@@ -47,6 +47,14 @@ export const TIMER_INPUT: Record<TimerKind, Input> = {
   join: Object.freeze({ type: "timer", timer: "join" }),
 };
 
+/** Where a split engine sends the events of the other thread's nodes (src/sim/partition.ts). */
+export interface Remote {
+  /** This thread's nodes: [lo, hi). */
+  readonly lo: number;
+  readonly hi: number;
+  send(at: number, key: number, kind: number, to: number, toInc: number, from: number, message: Message): void;
+}
+
 export class Engine {
   readonly options: ResolvedSimOptions;
   readonly config: ProtocolConfig;
@@ -75,6 +83,13 @@ export class Engine {
   partitioned = false;
   /** Nodes created. */
   n = 0;
+  /** Set while the nodes are split between threads: where events for the other thread's nodes go. */
+  remote: Remote | null = null;
+  /** Per origin (0: outside any node's step; i + 1: node i), the events it has scheduled: with the
+   * origin, the key that orders simultaneous events, the same however the nodes are split. */
+  private scheduled = new Float64Array(17);
+  /** The origin of the events scheduled now. */
+  private origin = 0;
   timersOn: boolean;
   /** Network events (deliveries, failure notices) waiting; timers and actions are not counted. */
   networkPending = 0;
@@ -167,11 +182,11 @@ export class Engine {
 
   /** A timer driven from outside (cycles): it fires even with the cores' own timers off. */
   pushDrivenTimer(at: number, i: number, timer: TimerKind): void {
-    this.queue.push(at, EV_TIMER, i, this.incarnation[i]!, 1, timer, null);
+    this.queue.pushKeyed(at, this.nextKey(), EV_TIMER, i, this.incarnation[i]!, 1, timer, null);
   }
 
   pushAction(at: number, action: (owner: never) => void): void {
-    this.queue.push(at, EV_ACTION, 0, 0, 0, action, null);
+    this.queue.pushKeyed(at, this.nextKey(), EV_ACTION, 0, 0, 0, action, null);
   }
 
   /** Processes every event due at or before `time`, then sets the clock to `time`. */
@@ -205,6 +220,12 @@ export class Engine {
     q.release(e);
     this.stats.events++;
     if (isNetworkKind(kind)) this.networkPending--;
+    this.origin = kind === EV_ACTION ? 0 : node + 1;
+    this.dispatch(kind, node, inc, aux, cut, ref, ref2);
+    this.origin = 0;
+  }
+
+  private dispatch(kind: number, node: number, inc: number, aux: number, cut: boolean, ref: unknown, ref2: unknown): void {
     switch (kind) {
       case EV_DELIVER:
       case EV_DELIVER_LINKED:
@@ -305,8 +326,9 @@ export class Engine {
   private sendFailed(kind: number, sender: number, senderInc: number, to: number): void {
     if (this.up[sender] !== 1 || this.incarnation[sender] !== senderInc) return;
     if (kind === EV_DELIVER_CONTACT) {
+      this.mustOwn(sender, "a contact failure notice");
       this.networkPending++;
-      this.queue.push(this.now + this.options.detectionDelayMs, EV_CONTACT_FAILED, sender, senderInc, 0, ADDRESS_PREFIX + to, null);
+      this.queue.pushKeyed(this.now + this.options.detectionDelayMs, this.nextKey(), EV_CONTACT_FAILED, sender, senderInc, 0, ADDRESS_PREFIX + to, null);
     } else {
       this.notifyLinkLost(sender, this.records[to]!.id);
     }
@@ -320,11 +342,12 @@ export class Engine {
    */
   private closeConnection(closer: number, t: number): void {
     if (this.up[t] !== 1 || (this.partitioned && this.side[t] !== this.side[closer])) return;
+    this.mustOwn(t, "a connection close");
     const o = this.options;
     let at = this.now + o.latencyMax;
     if (o.latencyMax !== o.latencyMin && o.fifo) at = this.fifoTime(closer, t, at);
     this.networkPending++;
-    this.queue.push(at, EV_LINK_CLOSED, t, this.incarnation[t]!, closer, this.now, null);
+    this.queue.pushKeyed(at, this.nextKey(), EV_LINK_CLOSED, t, this.incarnation[t]!, closer, this.now, null);
   }
 
   /**
@@ -339,7 +362,7 @@ export class Engine {
     this.lastHandshakeTo = t;
     this.lastHandshakeAt = at;
     this.networkPending++;
-    this.queue.push(at, EV_LINK_UP, dialler, this.incarnation[dialler]!, 0, this.records[t]!, null);
+    this.queue.pushKeyed(at, this.nextKey(), EV_LINK_UP, dialler, this.incarnation[dialler]!, 0, this.records[t]!, null);
   }
 
   /** `holder` will learn, after the detection delay, that its link (or exchange) with `peerId`
@@ -349,17 +372,61 @@ export class Engine {
     if (this.up[holder] !== 1) return;
     const at = this.now + this.options.detectionDelayMs;
     if (this.lastNoticeHolder === holder && this.lastNoticePeer === peerId && this.lastNoticeAt === at) return;
+    this.mustOwn(holder, "a link failure notice");
     this.lastNoticeHolder = holder;
     this.lastNoticePeer = peerId;
     this.lastNoticeAt = at;
     this.networkPending++;
-    this.queue.push(at, EV_LINK_LOST, holder, this.incarnation[holder]!, 0, peerId, null);
+    this.queue.pushKeyed(at, this.nextKey(), EV_LINK_LOST, holder, this.incarnation[holder]!, 0, peerId, null);
   }
 
   /** Applies `input` to node `i`'s core now, and its effects. */
   step(i: number, input: Input): void {
+    const outer = this.origin;
+    this.origin = i + 1;
     const effects = this.cores[i]!.step(input, this.now);
     if (effects.length > 0) this.apply(i, effects);
+    this.origin = outer;
+  }
+
+  /** The key of the next event scheduled (see `scheduled`). */
+  private nextKey(): number {
+    const o = this.origin;
+    return o * 4294967296 + this.scheduled[o]!++;
+  }
+
+  /** Processes every event due before `time` (not at it); the clock stays at the last event's. */
+  runBefore(time: number): void {
+    const q = this.queue;
+    while (q.size > 0 && q.peekTime() < time) this.processNext();
+  }
+
+  /** The event counts of nodes [lo, hi) (see `scheduled`), to hand to the other thread. */
+  scheduledCounts(lo: number, hi: number): Float64Array {
+    return this.scheduled.slice(lo + 1, hi + 1);
+  }
+
+  /** Sets the event counts of nodes from `lo` on, as `scheduledCounts` gave them. */
+  setScheduledCounts(lo: number, counts: Float64Array): void {
+    this.scheduled.set(counts, lo + 1);
+  }
+
+  /** Schedules a delivery the other thread sent: `key` was made there, by the sender's origin. */
+  pushRemoteDelivery(at: number, key: number, kind: number, to: number, toInc: number, from: number, message: Message): void {
+    this.networkPending++;
+    this.queue.pushKeyed(at, key, kind, to, toInc, from, message, this.records[from]!);
+  }
+
+  /** Throws while split: the links table is one per thread, and a change on one would be missing
+   * on the other. The paper's cycles (shuffles only) change no link. */
+  private notSplit(what: string): void {
+    if (this.remote !== null) throw new Error(`split simulation: ${what} is not supported while the nodes are split between threads`);
+  }
+
+  /** Throws if node `i` is on the other thread: `what` cannot cross (see src/sim/partition.ts). */
+  private mustOwn(i: number, what: string): void {
+    const r = this.remote;
+    if (r !== null && (i < r.lo || i >= r.hi)) throw new Error(`split simulation: ${what} for node ${i}, on the other thread, is not supported`);
   }
 
   /** Turns one step's effects into events. */
@@ -380,7 +447,7 @@ export class Engine {
             stats.messagesSent++;
             this.networkPending++;
             // Nobody at that address (or it is ourselves): refused after the detection delay.
-            this.queue.push(this.now + this.options.detectionDelayMs, EV_CONTACT_FAILED, i, this.incarnation[i]!, 0, e.address, null);
+            this.queue.pushKeyed(this.now + this.options.detectionDelayMs, this.nextKey(), EV_CONTACT_FAILED, i, this.incarnation[i]!, 0, e.address, null);
           } else {
             this.transmit(EV_DELIVER_CONTACT, i, t, e.message);
           }
@@ -388,6 +455,7 @@ export class Engine {
         }
         case "connect": {
           const t = peerIndex(e.peer);
+          this.notSplit("a new link");
           if (this.up[t] === 1 && (!this.partitioned || this.side[t] === this.side[i])) {
             this.links.add(i, t, this.now);
             if (e.peer.incarnation !== this.incarnation[t]) this.handshake(i, t);
@@ -400,6 +468,7 @@ export class Engine {
         }
         case "disconnect": {
           const t = parseIndex(e.peerId, 1);
+          this.notSplit("a closed link");
           this.links.remove(i, t);
           this.closeConnection(i, t);
           break;
@@ -417,7 +486,7 @@ export class Engine {
           break;
         case "schedule":
           if (this.timersOn) {
-            this.queue.push(this.now + e.delayMs, EV_TIMER, i, this.incarnation[i]!, 0, e.timer, null);
+            this.queue.pushKeyed(this.now + e.delayMs, this.nextKey(), EV_TIMER, i, this.incarnation[i]!, 0, e.timer, null);
           }
           break;
         case "dropped":
@@ -452,8 +521,13 @@ export class Engine {
       at += this.netRng.next() * (o.latencyMax - o.latencyMin);
       if (o.fifo) at = this.fifoTime(from, to, at);
     }
+    const r = this.remote;
+    if (r !== null && (to < r.lo || to >= r.hi)) {
+      r.send(at, this.nextKey(), kind, to, this.incarnation[to]!, from, message);
+      return;
+    }
     this.networkPending++;
-    this.queue.push(at, kind, to, this.incarnation[to]!, from, message, this.records[from]!);
+    this.queue.pushKeyed(at, this.nextKey(), kind, to, this.incarnation[to]!, from, message, this.records[from]!);
   }
 
   private linkedEitherWay(a: number, b: number): boolean {
@@ -476,6 +550,7 @@ export class Engine {
     this.up = grown(this.up, c);
     this.crashed = grown(this.crashed, c);
     this.incarnation = grown(this.incarnation, c);
+    this.scheduled = grown(this.scheduled, c + 1);
     this.side = grown(this.side, c);
   }
 }

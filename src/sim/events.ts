@@ -5,8 +5,12 @@
  * Two structures share the pool. Most events are pushed in time order (every message with a fixed
  * latency is due at now + L, and now never goes back), so they go to a FIFO ring: O(1) both ways.
  * An event due earlier than the ring's last one (a timer, a uniformly random latency) goes to an
- * array-based binary heap instead. `pop` takes the smaller head of the two. The sequence number
- * breaks ties, so events due at the same time come out in the order they were pushed.
+ * array-based binary heap instead. `pop` takes the smaller head of the two.
+ *
+ * A key breaks ties between events due at the same time. `push` keys events by push order;
+ * `pushKeyed` takes the key from the caller. The engine keys each event by the node whose step
+ * scheduled it and that node's own count of events scheduled, so the order of simultaneous events
+ * at a node does not depend on how the nodes are split between threads (src/sim/partition.ts).
  */
 import { grown } from "./typed.js";
 
@@ -36,7 +40,7 @@ export function isNetworkKind(kind: number): boolean {
 export class EventQueue {
   /** Due time, ms. */
   time: Float64Array;
-  /** Push order, the tie-breaker. */
+  /** The tie-breaker (see the file comment). */
   seq: Float64Array;
   kind: Uint8Array;
   /** Node the event happens at. */
@@ -58,8 +62,9 @@ export class EventQueue {
   private ring: Int32Array;
   private ringHead = 0;
   private ringLen = 0;
-  /** Time and sequence of the ring's last event: a push at or after it keeps the ring sorted. */
+  /** Time and key of the ring's last event: a push after it keeps the ring sorted. */
   private ringLastTime = -Infinity;
+  private ringLastKey = -Infinity;
   private freeList: Int32Array;
   private freeTop = 0;
   private capacity: number;
@@ -91,12 +96,18 @@ export class EventQueue {
     return this.heapSize + this.ringLen;
   }
 
-  /** Schedules an event; returns nothing (events are never cancelled: stale ones are skipped). */
+  /** Schedules an event, after every event pushed before it for the same time. Events are never
+   * cancelled: stale ones are skipped. */
   push(time: number, kind: number, node: number, inc: number, aux: number, ref: unknown, ref2: unknown): void {
+    this.pushKeyed(time, this.nextSeq++, kind, node, inc, aux, ref, ref2);
+  }
+
+  /** Schedules an event ordered by (`time`, `key`). Keys must be unique and exact in a double. */
+  pushKeyed(time: number, key: number, kind: number, node: number, inc: number, aux: number, ref: unknown, ref2: unknown): void {
     if (this.freeTop === 0) this.grow();
     const e = this.freeList[--this.freeTop]!;
     this.time[e] = time;
-    this.seq[e] = this.nextSeq++;
+    this.seq[e] = key;
     this.kind[e] = kind;
     this.node[e] = node;
     this.inc[e] = inc;
@@ -104,11 +115,11 @@ export class EventQueue {
     this.cut[e] = 0;
     this.ref[e] = ref;
     this.ref2[e] = ref2;
-    if (time >= this.ringLastTime) {
-      // Sequence numbers grow, so an equal time still sorts after the ring's tail.
+    if (time > this.ringLastTime || (time === this.ringLastTime && key > this.ringLastKey)) {
       this.ring[(this.ringHead + this.ringLen) & (this.capacity - 1)] = e;
       this.ringLen++;
       this.ringLastTime = time;
+      this.ringLastKey = key;
     } else {
       this.heapPush(e);
     }
@@ -140,6 +151,7 @@ export class EventQueue {
       if (--this.ringLen === 0) {
         this.ringHead = 0;
         this.ringLastTime = -Infinity;
+        this.ringLastKey = -Infinity;
       }
       return r;
     }

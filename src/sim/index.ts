@@ -32,7 +32,13 @@
  * - `schedule` becomes a timer event, or nothing with `timers: false` (then drive cycles with
  *   `cycle()` or `inject(i, {type: "timer", timer})`); `stopTimers()` lets a run drain to quiet.
  * - `peerUp` / `peerDown` go to optional hooks; everything is counted in `sim.stats`.
- * - Events are applied in (time, push order); the same seed and script replay the same run.
+ * - Events are applied in time order; simultaneous events at a node in the order their senders
+ *   scheduled them (by sender, then by the sender's own count). The same seed and script replay
+ *   the same run.
+ * - Two threads can share a run (`split` / `merge`, src/sim/partition.ts): each builds the same
+ *   simulation, then runs the cycles of half of the nodes, with the fixed latency as lookahead.
+ *   The result is the one thread's. Only message deliveries may cross, so only cycles that change
+ *   no link (the paper's shuffles) can run split.
  *
  * Reading state: `sim.core(i)` (activePeers, activeEntries, passivePeers, status), `activeIndices`,
  * `passiveIndices`, `isUp`, `nodeState`, `upNodes`, `record`, `indexOf(id)`, `now`, `stats`.
@@ -55,3 +61,4 @@ export {
 } from "./options.js";
 export { checkInvariants, formatViolations, type CheckOptions, type InvariantRule, type Violation } from "./invariants.js";
 export { activeGraph, activeSizeHistogram, components, isMember, type Components, type Csr } from "./graph.js";
+export { Channel, channelPair, type ChannelEnd } from "./channel.js";

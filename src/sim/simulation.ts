@@ -4,7 +4,9 @@
  * at address "sim:<i>". Same seed and same script give the same run, bit for bit.
  */
 import type { HyParView, Input, PeerRecord, ProtocolConfig } from "../protocol/index.js";
+import type { Channel } from "./channel.js";
 import { Engine, TIMER_INPUT } from "./engine.js";
+import { halves, Partition } from "./partition.js";
 import { ADDRESS_PREFIX, parseIndex, peerIndex } from "./records.js";
 import { SimOptionError, type ResolvedSimOptions, type SimOptions, type SimStats } from "./options.js";
 
@@ -47,6 +49,8 @@ export interface JoinAllOptions {
 
 export class Simulation {
   private readonly e: Engine;
+  /** Set while the nodes are split with another thread (see `split`). */
+  private part: Partition | null = null;
 
   constructor(options: SimOptions) {
     this.e = new Engine(options);
@@ -71,6 +75,35 @@ export class Simulation {
   /** Simulated time, ms. */
   get now(): number {
     return this.e.now;
+  }
+
+  // ---- two threads ----
+
+  /**
+   * Splits the nodes with another thread that holds the same simulation (built the same way, from
+   * the same seed) and calls this with the other end of `channel`: side 0 runs the first half of
+   * the nodes, side 1 the rest (src/sim/partition.ts). While split, only `cycle` may run, on both
+   * sides in step, and the results are those of one thread. `merge` ends it.
+   */
+  split(channel: Channel): void {
+    if (this.part !== null) throw new SimOptionError("split", "already split");
+    const [lo, hi] = halves(this.e.n, channel.index);
+    this.part = new Partition(this.e, lo, hi, channel);
+    this.e.remote = this.part;
+  }
+
+  /** Ends the split: the two sides swap their nodes' cores (`mirror` makes them sendable to the
+   * other thread, `revive` makes them cores again) and each holds the whole simulation again. */
+  merge(mirror: (cores: HyParView[]) => unknown, revive: (x: unknown) => HyParView[]): void {
+    const p = this.part;
+    if (p === null) throw new SimOptionError("merge", "not split");
+    this.e.remote = null;
+    this.part = null;
+    p.merge(mirror, revive);
+  }
+
+  private notSplit(what: string): void {
+    if (this.part !== null) throw new SimOptionError(what, "not while the nodes are split between threads (only cycle)");
   }
 
   // ---- nodes ----
@@ -150,6 +183,11 @@ export class Simulation {
 
   /** Gives `input` to node `i` now and applies its effects. Ignored if the node is not up. */
   inject(i: number, input: Input): void {
+    this.notSplit("inject");
+    this.give(i, input);
+  }
+
+  private give(i: number, input: Input): void {
     this.check(i);
     if (this.e.up[i] !== 1) return;
     if (input.type === "timer") this.e.stats.timers++;
@@ -171,6 +209,7 @@ export class Simulation {
    * does (§5): the contact first with no contacts, then each other node through it.
    */
   joinAll(opts: JoinAllOptions = {}): void {
+    this.notSplit("joinAll");
     const contact = opts.contact ?? 0;
     const between = opts.between ?? "quiet";
     const settle = () => {
@@ -209,11 +248,17 @@ export class Simulation {
     // of events: only equal times, which random draws do not produce, could tell the difference.)
     const nodes: number[] = [];
     const times: number[] = [];
+    const part = this.part;
     for (let i = 0; i < e.n; i++) {
       if (e.up[i] !== 1 || e.cores[i]!.status !== "running") continue;
+      if (part !== null && !part.owns(i)) {
+        // The other side's node: its timer is pushed there, after the same draw.
+        if (spread > 0) e.netRng.next();
+        continue;
+      }
       if (spread === 0) {
-        if (maintenance) this.inject(i, TIMER_INPUT.maintenance);
-        if (shuffle) this.inject(i, TIMER_INPUT.shuffle);
+        if (maintenance) this.give(i, TIMER_INPUT.maintenance);
+        if (shuffle) this.give(i, TIMER_INPUT.shuffle);
       } else {
         nodes.push(i);
         times.push(startedAt + e.netRng.next() * spread);
@@ -226,8 +271,14 @@ export class Simulation {
         if (shuffle) e.pushDrivenTimer(times[k]!, nodes[k]!, "shuffle");
       }
     }
-    if (spread > 0) e.runUntil(startedAt + spread);
-    const quiet = e.runUntilQuiet(opts.maxEvents ?? Infinity);
+    let quiet = true;
+    if (part !== null) {
+      if (opts.maxEvents !== undefined) throw new SimOptionError("maxEvents", "is not supported while the nodes are split between threads");
+      part.runUntilQuiet(startedAt, startedAt + spread);
+    } else {
+      if (spread > 0) e.runUntil(startedAt + spread);
+      quiet = e.runUntilQuiet(opts.maxEvents ?? Infinity);
+    }
     if (e.now < startedAt + period) e.runUntil(startedAt + period);
     return quiet;
   }
@@ -240,6 +291,7 @@ export class Simulation {
    * after the detection delay. Messages already in flight from them are still delivered.
    */
   crash(nodes: number | Iterable<number>, opts: { readonly detect?: boolean } = {}): void {
+    this.notSplit("crash");
     const detect = opts.detect ?? this.e.options.detectCrashes;
     for (const i of typeof nodes === "number" ? [nodes] : nodes) {
       this.check(i);
@@ -254,6 +306,7 @@ export class Simulation {
    * and joined through `contacts` (node indices; empty: it starts a new overlay on its own).
    */
   restart(i: number, contacts: readonly number[]): void {
+    this.notSplit("restart");
     this.check(i);
     if (this.e.up[i] === 1) throw new SimOptionError("restart", `node ${i} is up`);
     this.e.rerun(i);
@@ -265,6 +318,7 @@ export class Simulation {
   /** Node `i` leaves gracefully (DISCONNECT to its active peers), then is gone: it processes
    * nothing more, and messages to it fail as to a crashed node. */
   leave(i: number): void {
+    this.notSplit("leave");
     this.check(i);
     if (this.e.up[i] !== 1) return;
     this.e.step(i, LEAVE);
@@ -281,6 +335,7 @@ export class Simulation {
    * partition in force.
    */
   partition(groups: readonly (readonly number[])[]): void {
+    this.notSplit("partition");
     const side = this.e.side;
     side.fill(0);
     groups.forEach((g, k) => {
@@ -311,6 +366,7 @@ export class Simulation {
 
   /** Runs `action` at simulated time `time` (at once if that is not in the future). */
   at(time: number, action: (sim: Simulation) => void): void {
+    this.notSplit("at");
     this.e.pushAction(Math.max(time, this.e.now), action);
   }
 
@@ -328,10 +384,12 @@ export class Simulation {
 
   /** Processes every event due at or before `time`, then sets the clock to `time`. */
   runUntil(time: number): void {
+    this.notSplit("runUntil");
     this.e.runUntil(time);
   }
 
   runFor(ms: number): void {
+    this.notSplit("runFor");
     this.e.runUntil(this.e.now + ms);
   }
 
@@ -341,6 +399,7 @@ export class Simulation {
    * overlay is rarely quiet: prefer `runFor` there, or `stopTimers` first.
    */
   runUntilQuiet(maxEvents = Infinity): boolean {
+    this.notSplit("runUntilQuiet");
     return this.e.runUntilQuiet(maxEvents);
   }
 

@@ -39,6 +39,43 @@ describe("EventQueue", () => {
     );
   });
 
+  test("pushKeyed pops in (time, key) order, whatever the push order of equal times", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ delta: fc.oneof(fc.constant(10), fc.integer({ min: 0, max: 20 })), key: fc.integer({ min: 0, max: 1e6 }), pops: fc.integer({ min: 0, max: 2 }) }), {
+          maxLength: 300,
+        }),
+        (ops) => {
+          const q = new EventQueue(16);
+          const ref: { time: number; key: number; id: number }[] = [];
+          const popped: number[] = [];
+          const expected: number[] = [];
+          const used = new Set<number>();
+          let now = 0;
+          const popOne = () => {
+            ref.sort((a, b) => a.time - b.time || a.key - b.key);
+            expected.push(ref.shift()!.id);
+            const e = q.pop();
+            popped.push(q.aux[e]!);
+            now = Math.max(now, q.time[e]!);
+            q.release(e);
+          };
+          ops.forEach(({ delta, key, pops }, id) => {
+            // Keys are unique, as the engine's are.
+            while (used.has(key)) key++;
+            used.add(key);
+            q.pushKeyed(now + delta, key, EV_DELIVER, 0, 0, id, null, null);
+            ref.push({ time: now + delta, key, id });
+            for (let k = 0; k < pops && ref.length > 0; k++) popOne();
+          });
+          while (ref.length > 0) popOne();
+          expect(popped).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   test("peekTime is the time of the next pop, Infinity when empty", () => {
     const q = new EventQueue();
     expect(q.peekTime()).toBe(Infinity);

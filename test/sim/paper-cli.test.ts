@@ -1,7 +1,8 @@
 /**
- * `npm run bench:paper` as a process: the models run in worker threads, or one model's experiments
- * shared with a worker thread (--jobs 2), give exactly the results they give one after the other in
- * one thread (--jobs 1), and bad options exit with 2.
+ * `npm run bench:paper` as a process: the models run in worker threads, one model's cycles split
+ * between two threads, or one model's experiments shared with a worker thread (--jobs 2), give
+ * exactly the results they give one after the other in one thread (--jobs 1), and bad options exit
+ * with 2.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
@@ -19,7 +20,8 @@ function withoutTimes(v: unknown): unknown {
 }
 
 async function bench(args: string[]): Promise<{ results: unknown[]; perf: { protocolMessages: number } }> {
-  const { stdout } = await run(process.execPath, [MAIN, ...args], { maxBuffer: 64 << 20 });
+  // A run that hangs is killed before the test's own timeout, not left behind.
+  const { stdout } = await run(process.execPath, [MAIN, ...args], { maxBuffer: 64 << 20, timeout: 50_000 });
   return JSON.parse(stdout) as { results: unknown[]; perf: { protocolMessages: number } };
 }
 
@@ -36,8 +38,16 @@ describe("bench:paper command", () => {
     expect(two.perf.protocolMessages).toBe(one.perf.protocolMessages);
   }, 60_000);
 
-  it("gives the same results with one model's experiments shared with a worker thread as all in one thread", async () => {
+  it("gives the same results with one model's cycles split between two threads (\"paper\") as all in one thread", async () => {
     const one = ["--model", "paper", "--failures", "30,60"];
+    const [a, b] = await Promise.all([bench([...SMALL, ...one, "--jobs", "1"]), bench([...SMALL, ...one, "--jobs", "2"])]);
+    expect(a.results.length).toBe(1);
+    expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));
+    expect(b.perf.protocolMessages).toBe(a.perf.protocolMessages);
+  }, 60_000);
+
+  it("gives the same results with one model's experiments sent to a worker thread (\"ours\") as all in one thread", async () => {
+    const one = ["--model", "ours", "--failures", "30,60"];
     const [a, b] = await Promise.all([bench([...SMALL, ...one, "--jobs", "1"]), bench([...SMALL, ...one, "--jobs", "2"])]);
     expect(a.results.length).toBe(1);
     expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));

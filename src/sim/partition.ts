@@ -1,0 +1,176 @@
+/**
+ * A simulation split between two threads, each running the events of its own half of the nodes:
+ * conservative parallel discrete-event simulation with the fixed latency as lookahead. A message
+ * sent at time t arrives at t + L, so within a window of L ms no event at one thread can cause an
+ * event at the other: each thread runs its window alone, then the two swap the messages sent
+ * across (src/sim/channel.ts, src/sim/wire.ts), which are due in a later window.
+ *
+ * The result is the same as in one thread: events at a node run in (time, key) order, and the key
+ * (src/sim/events.ts) comes from the sending node's own count, which does not depend on the split.
+ * Nothing else is shared: with a fixed latency, no loss and the cores' timers off, no draw of the
+ * network's random generator happens while the events run.
+ *
+ * What may cross is a message. A link change, a failure notice or a close notice for the other
+ * thread's node throws (Engine.mustOwn / notSplit): their handling reads the other node's links
+ * at the same instant, which a window cannot provide. The paper's membership cycles (shuffles
+ * only, no failures) need none of them.
+ */
+import type { HyParView, Message } from "../protocol/index.js";
+import type { Channel } from "./channel.js";
+import type { Engine, Remote } from "./engine.js";
+import type { SimStats } from "./options.js";
+import { NumberBuffer, readMessage, writeMessage } from "./wire.js";
+
+/** What each side posts after a window. */
+interface WindowPost {
+  /** Events sent to the other side, as numbers (see `send`). */
+  readonly events: Float64Array;
+  readonly count: number;
+  /** Network events still waiting on this side. */
+  readonly pending: number;
+  /** This side's clock. */
+  readonly now: number;
+}
+
+/** What each side posts when the split ends: its nodes' cores (in the form `mirror` makes), its
+ * share of the statistics and the event counts of its nodes. */
+interface HalfPost {
+  readonly cores: unknown;
+  readonly stats: SimStats;
+  readonly scheduled: Float64Array;
+}
+
+export class Partition implements Remote {
+  private readonly out = new NumberBuffer();
+  private sentCount = 0;
+  private readonly end = { at: 0 };
+  private readonly statsAtSplit: SimStats;
+
+  constructor(
+    private readonly engine: Engine,
+    /** This side's nodes: [lo, hi). */
+    readonly lo: number,
+    readonly hi: number,
+    private readonly channel: Channel,
+  ) {
+    const o = engine.options;
+    if (o.latencyMin !== o.latencyMax || !(o.latencyMin > 0)) throw new Error("split simulation: needs a fixed latency above 0 (the lookahead)");
+    if (o.loss > 0) throw new Error("split simulation: needs no message loss");
+    if (engine.timersOn) throw new Error("split simulation: needs the cores' own timers off (cycles driven from outside)");
+    if (engine.partitioned) throw new Error("split simulation: not with a network partition");
+    if (!(lo >= 0 && lo <= hi && hi <= engine.n)) throw new Error(`split simulation: bad node range [${lo}, ${hi})`);
+    this.statsAtSplit = structuredClone(engine.stats);
+  }
+
+  owns(i: number): boolean {
+    return i >= this.lo && i < this.hi;
+  }
+
+  /** A delivery for the other side's node: written out, sent after the window. */
+  send(at: number, key: number, kind: number, to: number, toInc: number, from: number, message: Message): void {
+    const o = this.out;
+    o.reserve(6);
+    o.push(at);
+    o.push(key);
+    o.push(kind);
+    o.push(to);
+    o.push(toInc);
+    o.push(from);
+    writeMessage(o, message);
+    this.sentCount++;
+  }
+
+  /**
+   * Runs windows of one latency each from `start` until every event due by `until` has run and
+   * the network is quiet on both sides; then both clocks show the later of the two. The other
+   * side must call this with the same arguments.
+   */
+  runUntilQuiet(start: number, until: number): void {
+    const e = this.engine;
+    const w = e.options.latencyMin;
+    // `end` grows by adding w, as delivery times do (now + w): a message sent at t >= the window's
+    // start is then due at or after its end, rounding included.
+    for (let end = start + w; ; end += w) {
+      e.runBefore(end);
+      const events = this.out.data.slice(0, this.out.length);
+      const mine: WindowPost = { events, count: this.sentCount, pending: e.networkPending, now: e.now };
+      const theirs = this.channel.swap<WindowPost>(mine, [events.buffer]);
+      this.out.length = 0;
+      this.sentCount = 0;
+      this.receive(theirs, end);
+      if (end > until && mine.count + mine.pending + theirs.count + theirs.pending === 0) {
+        if (theirs.now > e.now) e.now = theirs.now;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Ends the split: each side sends the other its nodes' cores (`mirror` makes them sendable,
+   * `revive` makes them cores again), its share of the statistics and its nodes' event counts.
+   * Afterwards both sides hold the whole simulation, as one thread would.
+   */
+  merge(mirror: (cores: HyParView[]) => unknown, revive: (x: unknown) => HyParView[]): void {
+    const e = this.engine;
+    const mine: HalfPost = {
+      cores: mirror(e.cores.slice(this.lo, this.hi)),
+      stats: subtract(structuredClone(e.stats), this.statsAtSplit),
+      scheduled: e.scheduledCounts(this.lo, this.hi),
+    };
+    const theirs = this.channel.swap<HalfPost>(mine);
+    const cores = revive(theirs.cores);
+    // The other side's nodes are the ones outside [lo, hi): before or after it.
+    const otherLo = this.lo === 0 ? this.hi : 0;
+    if (cores.length !== (this.lo === 0 ? e.n - this.hi : this.lo)) throw new Error(`split simulation: got ${cores.length} cores from the other side`);
+    for (let k = 0; k < cores.length; k++) e.cores[otherLo + k] = cores[k]!;
+    e.setScheduledCounts(otherLo, theirs.scheduled);
+    add(e.stats, theirs.stats);
+  }
+
+  private receive(p: WindowPost, end: number): void {
+    const d = p.events;
+    const e = this.engine;
+    const records = e.records;
+    let at = 0;
+    for (let k = 0; k < p.count; k++) {
+      const time = d[at]!;
+      if (time < end) throw new Error(`split simulation: an event due at ${time} arrived after its window (ended ${end})`);
+      const key = d[at + 1]!;
+      const kind = d[at + 2]!;
+      const to = d[at + 3]!;
+      const toInc = d[at + 4]!;
+      const from = d[at + 5]!;
+      if (!this.owns(to)) throw new Error(`split simulation: got an event for node ${to}, not on this side`);
+      const message = readMessage(d, at + 6, records, this.end);
+      at = this.end.at;
+      e.pushRemoteDelivery(time, key, kind, to, toInc, from, message);
+    }
+  }
+}
+
+/** The two nodes ranges of a split of `n` nodes: side 0 gets the first half. */
+export function halves(n: number, side: 0 | 1): [number, number] {
+  const mid = n >> 1;
+  return side === 0 ? [0, mid] : [mid, n];
+}
+
+/** `a -= b`, field by field (numbers, and objects of numbers). */
+function subtract<T>(a: T, b: T): T {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k of Object.keys(x)) {
+    if (typeof x[k] === "number") x[k] = (x[k] as number) - (y[k] as number);
+    else subtract(x[k], y[k]);
+  }
+  return a;
+}
+
+/** `a += b`, field by field. */
+function add<T>(a: T, b: T): void {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k of Object.keys(x)) {
+    if (typeof x[k] === "number") x[k] = (x[k] as number) + (y[k] as number);
+    else add(x[k], y[k]);
+  }
+}
