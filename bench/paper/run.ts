@@ -155,7 +155,15 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   const tasks = tasksOf(o);
   const twin = helper && o.model === "paper" ? startTwin(o) : null;
   log(`[${o.model}] building ${o.nodes} nodes (join one by one, then ${o.cycles} cycles)`);
-  const base = Overlay.build(buildOptions(o), log, twin?.channel);
+  let base: Overlay;
+  try {
+    base = Overlay.build(buildOptions(o), log, twin?.channel);
+  } catch (err) {
+    // If the twin failed first, this side only knows that it did: say why.
+    const why = twin === null ? null : await twin.results.then(() => null, (e: unknown) => e);
+    if (why !== null) throw new Error(`${String(err)}; the twin thread: ${String(why)}`);
+    throw err;
+  }
   twin?.channel.close();
   const afterBuild = base.sim.stats.messagesDelivered;
   // With a helper and no twin, the helper takes the odd-numbered experiments.
