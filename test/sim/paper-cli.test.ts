@@ -38,16 +38,11 @@ describe("bench:paper command", () => {
     expect(two.perf.protocolMessages).toBe(one.perf.protocolMessages);
   }, 60_000);
 
-  it("gives the same results with one model's cycles split between two threads (\"paper\") as all in one thread", async () => {
-    const one = ["--model", "paper", "--failures", "30,60"];
-    const [a, b] = await Promise.all([bench([...SMALL, ...one, "--jobs", "1"]), bench([...SMALL, ...one, "--jobs", "2"])]);
-    expect(a.results.length).toBe(1);
-    expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));
-    expect(b.perf.protocolMessages).toBe(a.perf.protocolMessages);
-  }, 60_000);
-
-  it("gives the same results with one model's experiments sent to a worker thread (\"ours\") as all in one thread", async () => {
-    const one = ["--model", "ours", "--failures", "30,60"];
+  it.each([
+    ["paper", "its cycles split between two threads"],
+    ["ours", "its experiments sent to a worker thread"],
+  ])("gives the same results for one model (%s) with %s as all in one thread", async (model) => {
+    const one = ["--model", model, "--failures", "30,60"];
     const [a, b] = await Promise.all([bench([...SMALL, ...one, "--jobs", "1"]), bench([...SMALL, ...one, "--jobs", "2"])]);
     expect(a.results.length).toBe(1);
     expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));
