@@ -85,8 +85,10 @@ export class Overlay {
         if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
       if (twin !== undefined) {
+        const t1 = performance.now();
         const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
         sim.merge(toTransferable, (x) => fromTransferable(x, {}, records) as HyParView[]);
+        log(`halves swapped with the second thread in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
       }
     } catch (err) {
       twin?.abort();
