@@ -81,8 +81,8 @@ export class Simulation {
 
   /**
    * Splits the nodes with another thread that holds the same simulation (built the same way, from
-   * the same seed) and calls this with the other end of `channel`: side 0 runs the first half of
-   * the nodes, side 1 the rest (src/sim/partition.ts). While split, only `cycle` may run, on both
+   * the same seed) and calls `split` with the other end of `channel`: side 0 runs the first half
+   * of the nodes, side 1 the rest (src/sim/partition.ts). While split, only `cycle` may run, on both
    * sides in step, and the results are those of one thread. `merge` ends it.
    */
   split(channel: Channel): void {
