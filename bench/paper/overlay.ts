@@ -2,12 +2,12 @@
  * The stabilised overlay the paper's experiments start from (§5): nodes join one by one through a
  * single contact, then membership cycles. Built once per model, then copied for each experiment.
  */
-import type { HyParView, PeerRecord, ProtocolConfig } from "../../src/protocol/index.js";
+import type { PeerRecord, ProtocolConfig } from "../../src/protocol/index.js";
 import type { Channel } from "../../src/sim/channel.js";
 import { Simulation } from "../../src/sim/index.js";
 import { peerIndex } from "../../src/sim/records.js";
 import { deepCopy } from "./snapshot.js";
-import { fromTransferable, toTransferable } from "./transfer.js";
+import { fromTransferable, mergeHalves, toTransferable } from "./transfer.js";
 import { ActiveViews } from "./views.js";
 
 /**
@@ -86,8 +86,7 @@ export class Overlay {
       }
       if (twin !== undefined) {
         const t1 = performance.now();
-        const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
-        sim.merge(toTransferable, (x) => fromTransferable(x, {}, records) as HyParView[]);
+        mergeHalves(sim);
         log(`halves swapped with the second thread in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
       }
     } catch (err) {

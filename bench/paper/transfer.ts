@@ -143,8 +143,8 @@ export function fromTransferable(
 ): unknown {
   const { shapes, root: top } = root as Transferable;
   const memo = new Map<object, unknown>();
-  // Per shape and class, the constructor that lays the object out (see snapshot.ts).
-  const makers = new Map<number, ReturnType<typeof makerFor>>();
+  // Per shape (a shape belongs to one class), the constructor that lays the object out (see snapshot.ts).
+  const makers: (ReturnType<typeof makerFor> | undefined)[] = [];
   const revive = (x: unknown): unknown => {
     if (typeof x !== "object" || x === null) return x;
     const known = memo.get(x);
@@ -184,9 +184,8 @@ export function fromTransferable(
     const m = x as Mirrored;
     const proto = m.c === PLAIN ? Object.prototype : m.c === NULL_PROTO ? null : (CLASSES[m.c]!.prototype as object);
     const k = shapes[m.s]!;
-    const id = m.s * (CLASSES.length + 2) + (m.c + 2);
-    let make = makers.get(id);
-    if (make === undefined) makers.set(id, (make = proto === null ? null : makerFor(proto, k)));
+    let make = makers[m.s];
+    if (make === undefined) make = makers[m.s] = proto === null ? null : makerFor(proto, k);
     const o = (make === null ? Object.create(proto) : new make()) as Record<string, unknown>;
     memo.set(x, o);
     for (let i = 0; i < k.length; i++) o[k[i]!] = revive(m.v[i]);
@@ -194,4 +193,11 @@ export function fromTransferable(
     return o;
   };
   return revive(top);
+}
+
+/** Ends `sim`'s split with the other thread (Simulation.merge): the cores cross as mirrors, and
+ * their records become this thread's own records again. */
+export function mergeHalves(sim: Simulation): void {
+  const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
+  sim.merge(toTransferable, (x) => fromTransferable(x, {}, records) as HyParView[]);
 }

@@ -18,7 +18,7 @@
 import type { HyParView, Message } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
 import type { Engine, Remote } from "./engine.js";
-import type { SimStats } from "./options.js";
+import { snapshotStats, type SimStats } from "./options.js";
 import { NumberBuffer, readMessage, writeMessage } from "./wire.js";
 
 /** What each side posts after a window. */
@@ -59,7 +59,7 @@ export class Partition implements Remote {
     if (engine.timersOn) throw new Error("split simulation: needs the cores' own timers off (cycles driven from outside)");
     if (engine.partitioned) throw new Error("split simulation: not with a network partition");
     if (!(lo >= 0 && lo <= hi && hi <= engine.n)) throw new Error(`split simulation: bad node range [${lo}, ${hi})`);
-    this.statsAtSplit = structuredClone(engine.stats);
+    this.statsAtSplit = snapshotStats(engine.stats);
   }
 
   owns(i: number): boolean {
@@ -114,7 +114,7 @@ export class Partition implements Remote {
     const e = this.engine;
     const mine: HalfPost = {
       cores: mirror(e.cores.slice(this.lo, this.hi)),
-      stats: subtract(structuredClone(e.stats), this.statsAtSplit),
+      stats: subtract(snapshotStats(e.stats), this.statsAtSplit),
       scheduled: e.scheduledCounts(this.lo, this.hi),
     };
     const theirs = this.channel.swap<HalfPost>(mine);

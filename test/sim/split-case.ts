@@ -1,9 +1,8 @@
 /** The simulation test/sim/partition.test.ts runs in one thread and split between two. */
 import { createHash } from "node:crypto";
-import type { HyParView } from "../../src/protocol/index.js";
 import type { Channel } from "../../src/sim/channel.js";
 import { Simulation } from "../../src/sim/index.js";
-import { fromTransferable, toTransferable } from "../../bench/paper/transfer.js";
+import { mergeHalves } from "../../bench/paper/transfer.js";
 
 export interface SplitCase {
   readonly nodes: number;
@@ -38,8 +37,7 @@ export function runAlone(sim: Simulation, c: SplitCase): void {
 export function runSplit(sim: Simulation, c: SplitCase, channel: Channel): void {
   sim.split(channel);
   cycles(sim, c);
-  const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
-  sim.merge(toTransferable, (x) => fromTransferable(x, {}, records) as HyParView[]);
+  mergeHalves(sim);
 }
 
 /** Every node's active and passive view, in order, the clock and the counters. */
