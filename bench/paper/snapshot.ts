@@ -57,11 +57,14 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
     return c;
   }
   if (Array.isArray(v)) {
-    const c: unknown[] = new Array(v.length);
+    // `slice` keeps the array's elements kind: the views' number arrays stay arrays of unboxed
+    // doubles (views.ts). Filling a `new Array(n)` instead gives boxed numbers once one array from
+    // that line has held objects (V8 then makes every array from it for objects).
+    const c = (v as unknown[]).slice();
     memo.set(v, c);
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      c[i] = typeof x === "object" && x !== null ? copy(x, memo) : x;
+    for (let i = 0; i < c.length; i++) {
+      const x: unknown = c[i];
+      if (typeof x === "object" && x !== null) c[i] = copy(x, memo);
     }
     return c;
   }

@@ -1,12 +1,13 @@
 /**
- * A stabilised overlay sent to a worker thread. postMessage's structured clone keeps shared
- * references and cycles but not prototypes, non-enumerable properties or functions, so the graph
- * is first mirrored: each object becomes a plain tagged one (which class, frozen or not, its shape
- * and values), the simulator's records become (node, incarnation) pairs, and functions become the
- * name of the property that held them. A shape is a key list, sent once for all the objects that
- * have it: a million objects of a few classes would otherwise each carry their own list of strings
- * to clone. The worker revives the mirror into objects of the same
- * classes, made as snapshot.ts makes them, and supplies its own functions by those names.
+ * A stabilised overlay sent to another thread. postMessage's structured clone keeps shared
+ * references and cycles but not prototypes, non-enumerable properties or functions, and cloning
+ * a million small objects one by one is slow. So the graph is written as one stream of numbers
+ * instead: each object as its class, its shape (a key list, sent once for all the objects that
+ * have it) and its values; an array of numbers as its numbers; a simulator record as (node,
+ * incarnation); a function as the name of the property that held it; an object met before as its
+ * number in the order of first meeting. Strings and typed arrays go beside the stream. The other
+ * thread reads the stream back into objects of the same classes, made as snapshot.ts makes them,
+ * and supplies its own functions by those names.
  *
  * Only classes listed in CLASSES can cross; any other is an error, not a silent plain object.
  */
@@ -20,6 +21,7 @@ import { EventQueue } from "../../src/sim/events.js";
 import { LinkTable } from "../../src/sim/links.js";
 import { PairClock } from "../../src/sim/pairs.js";
 import { isSimRecord, simRecord } from "../../src/sim/records.js";
+import { NumberBuffer } from "../../src/sim/wire.js";
 import { Simulation } from "../../src/sim/simulation.js";
 import { makerFor } from "./snapshot.js";
 import { ActiveViews } from "./views.js";
@@ -40,37 +42,64 @@ const CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = [
 const PLAIN = -1;
 const NULL_PROTO = -2;
 
-/** A mirrored object: class (index in CLASSES, or PLAIN / NULL_PROTO), frozen, shape (index in
- * `Transferable.shapes`), values. */
-interface Mirrored {
-  readonly c: number;
-  readonly z: boolean;
-  readonly s: number;
-  readonly v: unknown[];
-}
-/** What `toTransferable` returns. */
+// What the next value in the stream is.
+const T_NUMBER = 0;
+const T_UNDEFINED = 1;
+const T_NULL = 2;
+const T_TRUE = 3;
+const T_FALSE = 4;
+/** Then its index in `Transferable.strings`. */
+const T_STRING = 5;
+/** A function; then the index in `strings` of the name of the property that held it. */
+const T_FUNCTION = 6;
+/** An object met before; then its number. */
+const T_SEEN = 7;
+/** A simulator record (never numbered); then the node index and the incarnation. */
+const T_RECORD = 8;
+/** Then its index in `Transferable.typed` (structured clone copies those). */
+const T_TYPED = 9;
+/** Then the length and the elements. */
+const T_ARRAY = 10;
+/** An array of numbers only; then the length and the numbers. Read back as an array of unboxed
+ * doubles, as the views keep theirs (views.ts): structured clone would box them. */
+const T_NUMBERS = 11;
+/** Then the size and the keys and values. */
+const T_MAP = 12;
+/** Then the size and the values. */
+const T_SET = 13;
+/** Then the class (index in CLASSES, or PLAIN / NULL_PROTO), the shape (index in
+ * `Transferable.shapes`), 1 if frozen, and the values in the shape's order. */
+const T_OBJECT = 14;
+
+/** What `toTransferable` returns: plain data for postMessage. */
 interface Transferable {
+  readonly stream: Float64Array;
+  readonly strings: string[];
+  readonly typed: ArrayBufferView[];
   readonly shapes: string[][];
-  readonly root: unknown;
-}
-/** A simulator record: node index and incarnation. */
-interface MirroredRecord {
-  readonly r: number;
-  readonly inc: number;
-}
-/** A function, by the name of the property that held it. */
-interface MirroredFunction {
-  readonly fn: string;
 }
 
-/** The mirror of `root`, ready for postMessage. */
+/** `root` as a stream (see the file comment), ready for postMessage. */
 export function toTransferable(root: unknown): unknown {
   const protos = new Map<object, number>(CLASSES.map((c, i) => [c.prototype as object, i]));
-  const memo = new Map<object, unknown>();
+  const out = new NumberBuffer();
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const typed: ArrayBufferView[] = [];
   const shapes: string[][] = [];
   // Per class, the shapes seen so far (most classes have one).
   const byClass = new Map<number, number[]>();
+  // Objects met so far, numbered in order.
+  const seen = new Map<object, number>();
   const keys: string[] = [];
+  const stringRef = (x: string): number => {
+    let k = stringIndex.get(x);
+    if (k === undefined) {
+      k = strings.push(x) - 1;
+      stringIndex.set(x, k);
+    }
+    return k;
+  };
   const shapeOf = (c: number): number => {
     let known = byClass.get(c);
     if (known === undefined) byClass.set(c, (known = []));
@@ -84,118 +113,225 @@ export function toTransferable(root: unknown): unknown {
     known.push(shapes.length - 1);
     return shapes.length - 1;
   };
-  const mirror = (x: unknown, key: string): unknown => {
-    if (typeof x === "function") return { fn: key } satisfies MirroredFunction;
-    if (typeof x !== "object" || x === null) return x;
-    const known = memo.get(x);
-    if (known !== undefined) return known;
+  const write = (x: unknown, key: string): void => {
+    out.reserve(4);
+    switch (typeof x) {
+      case "number":
+        out.push(T_NUMBER);
+        out.push(x);
+        return;
+      case "undefined":
+        out.push(T_UNDEFINED);
+        return;
+      case "boolean":
+        out.push(x ? T_TRUE : T_FALSE);
+        return;
+      case "string":
+        out.push(T_STRING);
+        out.push(stringRef(x));
+        return;
+      case "function":
+        out.push(T_FUNCTION);
+        out.push(stringRef(key));
+        return;
+      case "object":
+        break;
+      default:
+        throw new Error(`transfer: a ${typeof x} (property "${key}") cannot be sent to a worker`);
+    }
+    if (x === null) {
+      out.push(T_NULL);
+      return;
+    }
+    // Records first, and not numbered: they are most of the references, and a record is known by
+    // its node and incarnation.
+    if (isSimRecord(x)) {
+      out.push(T_RECORD);
+      out.push(x.index);
+      out.push(x.incarnation);
+      return;
+    }
+    const known = seen.get(x);
+    if (known !== undefined) {
+      out.push(T_SEEN);
+      out.push(known);
+      return;
+    }
+    seen.set(x, seen.size);
     if (ArrayBuffer.isView(x)) {
-      memo.set(x, x); // structured clone copies it
-      return x;
+      out.push(T_TYPED);
+      out.push(typed.push(x) - 1);
+      return;
     }
     if (Array.isArray(x)) {
-      const a: unknown[] = new Array(x.length);
-      memo.set(x, a);
-      for (let i = 0; i < x.length; i++) a[i] = mirror(x[i], key);
-      return a;
+      const n = x.length;
+      if (n > 0 && isNumbers(x)) {
+        out.reserve(2 + n);
+        out.push(T_NUMBERS);
+        out.push(n);
+        for (let i = 0; i < n; i++) out.push(x[i] as number);
+        return;
+      }
+      out.push(T_ARRAY);
+      out.push(n);
+      for (let i = 0; i < n; i++) write(x[i], key);
+      return;
     }
     if (x instanceof Map) {
-      const m = new Map();
-      memo.set(x, m);
-      for (const [k, v] of x) m.set(mirror(k, key), mirror(v, key));
-      return m;
+      out.push(T_MAP);
+      out.push(x.size);
+      for (const [k, v] of x) {
+        write(k, key);
+        write(v, key);
+      }
+      return;
     }
     if (x instanceof Set) {
-      const s = new Set();
-      memo.set(x, s);
-      for (const v of x) s.add(mirror(v, key));
-      return s;
-    }
-    if (isSimRecord(x)) {
-      const r: MirroredRecord = { r: x.index, inc: x.incarnation };
-      memo.set(x, r);
-      return r;
+      out.push(T_SET);
+      out.push(x.size);
+      for (const v of x) write(v, key);
+      return;
     }
     const proto = Object.getPrototypeOf(x) as object | null;
     const c = proto === Object.prototype ? PLAIN : proto === null ? NULL_PROTO : protos.get(proto);
     if (c === undefined) throw new Error(`transfer: objects of class ${proto?.constructor?.name ?? "?"} cannot be sent to a worker (not in CLASSES)`);
     const o = x as Record<string, unknown>;
     keys.length = 0;
-    for (const key2 in o) keys.push(key2);
+    for (const k in o) keys.push(k);
     const s = shapeOf(c);
     const k = shapes[s]!;
-    const m: Mirrored = { c, z: Object.isFrozen(x), s, v: new Array(k.length) };
-    memo.set(x, m);
-    for (let i = 0; i < k.length; i++) m.v[i] = mirror(o[k[i]!], k[i]!);
-    return m;
+    out.reserve(4);
+    out.push(T_OBJECT);
+    out.push(c);
+    out.push(s);
+    out.push(Object.isFrozen(x) ? 1 : 0);
+    for (let i = 0; i < k.length; i++) write(o[k[i]!], k[i]!);
   };
-  const top = mirror(root, "");
-  return { shapes, root: top } satisfies Transferable;
+  write(root, "");
+  return { stream: out.data.slice(0, out.length), strings, typed, shapes } satisfies Transferable;
 }
 
-/** Revives a mirror made by `toTransferable` (after postMessage); `functions` gives each function
- * by the name of the property that held it. `records`: this thread's record of each node, used for
- * a mirrored record of the same incarnation instead of a new one. */
+/** Reads back a stream made by `toTransferable` (after postMessage); `functions` gives each
+ * function by the name of the property that held it. `records`: this thread's record of each
+ * node, used for a record of the same incarnation instead of a new one. */
 export function fromTransferable(
-  root: unknown,
+  t: unknown,
   functions: Readonly<Record<string, (...args: never[]) => unknown>>,
   records: readonly PeerRecord[] = [],
 ): unknown {
-  const { shapes, root: top } = root as Transferable;
-  const memo = new Map<object, unknown>();
+  const { stream: d, strings, typed, shapes } = t as Transferable;
+  // Objects made so far, numbered as `toTransferable` met them.
+  const made: unknown[] = [];
+  const others = new Map<string, PeerRecord>();
   // Per shape (a shape belongs to one class), the constructor that lays the object out (see snapshot.ts).
   const makers: (ReturnType<typeof makerFor> | undefined)[] = [];
-  const revive = (x: unknown): unknown => {
-    if (typeof x !== "object" || x === null) return x;
-    const known = memo.get(x);
-    if (known !== undefined) return known;
-    if (ArrayBuffer.isView(x)) return x;
-    if (Array.isArray(x)) {
-      const a: unknown[] = new Array(x.length);
-      memo.set(x, a);
-      for (let i = 0; i < x.length; i++) a[i] = revive(x[i]);
-      return a;
+  let p = 0;
+  const read = (): unknown => {
+    const tag = d[p++]!;
+    switch (tag) {
+      case T_NUMBER:
+        return d[p++]!;
+      case T_UNDEFINED:
+        return undefined;
+      case T_NULL:
+        return null;
+      case T_TRUE:
+        return true;
+      case T_FALSE:
+        return false;
+      case T_STRING:
+        return strings[d[p++]!]!;
+      case T_FUNCTION: {
+        const name = strings[d[p++]!]!;
+        const f = functions[name];
+        if (f === undefined) throw new Error(`transfer: no function given for property "${name}"`);
+        return f;
+      }
+      case T_SEEN:
+        return made[d[p++]!];
+      case T_TYPED: {
+        const x = typed[d[p++]!]!;
+        made.push(x);
+        return x;
+      }
+      case T_RECORD: {
+        const r = d[p++]!;
+        const inc = d[p++]!;
+        const own = records[r];
+        if (own !== undefined && own.incarnation === inc) return own;
+        // Another incarnation: one record for all its references.
+        const id = `${r}/${inc}`;
+        let rec = others.get(id);
+        if (rec === undefined) others.set(id, (rec = simRecord(r, inc)));
+        return rec;
+      }
+      case T_NUMBERS: {
+        const n = d[p++]!;
+        const a = doubles(d, p, n);
+        p += n;
+        made.push(a);
+        return a;
+      }
+      case T_ARRAY: {
+        const n = d[p++]!;
+        const a: unknown[] = [];
+        made.push(a);
+        for (let i = 0; i < n; i++) a.push(read());
+        return a;
+      }
+      case T_MAP: {
+        const n = d[p++]!;
+        const m = new Map();
+        made.push(m);
+        for (let i = 0; i < n; i++) {
+          const k = read();
+          m.set(k, read());
+        }
+        return m;
+      }
+      case T_SET: {
+        const n = d[p++]!;
+        const s = new Set();
+        made.push(s);
+        for (let i = 0; i < n; i++) s.add(read());
+        return s;
+      }
+      case T_OBJECT: {
+        const c = d[p++]!;
+        const s = d[p++]!;
+        const frozen = d[p++] === 1;
+        const proto = c === PLAIN ? Object.prototype : c === NULL_PROTO ? null : (CLASSES[c]!.prototype as object);
+        const k = shapes[s]!;
+        let make = makers[s];
+        if (make === undefined) make = makers[s] = proto === null ? null : makerFor(proto, k);
+        const o = (make === null ? Object.create(proto) : new make()) as Record<string, unknown>;
+        made.push(o);
+        for (let i = 0; i < k.length; i++) o[k[i]!] = read();
+        if (frozen) Object.freeze(o);
+        return o;
+      }
+      default:
+        throw new Error(`transfer: bad stream (tag ${tag} at ${p - 1})`);
     }
-    if (x instanceof Map) {
-      const m = new Map();
-      memo.set(x, m);
-      for (const [k, v] of x) m.set(revive(k), revive(v));
-      return m;
-    }
-    if (x instanceof Set) {
-      const s = new Set();
-      memo.set(x, s);
-      for (const v of x) s.add(revive(v));
-      return s;
-    }
-    if ("fn" in x) {
-      const name = (x as MirroredFunction).fn;
-      const f = functions[name];
-      if (f === undefined) throw new Error(`transfer: no function given for property "${name}"`);
-      return f;
-    }
-    if ("r" in x) {
-      const { r, inc } = x as MirroredRecord;
-      const own = records[r];
-      const rec = own !== undefined && own.incarnation === inc ? own : simRecord(r, inc);
-      memo.set(x, rec);
-      return rec;
-    }
-    const m = x as Mirrored;
-    const proto = m.c === PLAIN ? Object.prototype : m.c === NULL_PROTO ? null : (CLASSES[m.c]!.prototype as object);
-    const k = shapes[m.s]!;
-    let make = makers[m.s];
-    if (make === undefined) make = makers[m.s] = proto === null ? null : makerFor(proto, k);
-    const o = (make === null ? Object.create(proto) : new make()) as Record<string, unknown>;
-    memo.set(x, o);
-    for (let i = 0; i < k.length; i++) o[k[i]!] = revive(m.v[i]);
-    if (m.z) Object.freeze(o);
-    return o;
   };
-  return revive(top);
+  return read();
 }
 
-/** Ends `sim`'s split with the other thread (Simulation.merge): the cores cross as mirrors, and
+/** Whether every element of `a` is a number (no hole, no object). */
+function isNumbers(a: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== "number") return false;
+  return true;
+}
+
+/** An array of unboxed doubles with the `n` numbers of `d` from `at`: made from a fraction, so
+ * that it is one from the start whatever the numbers. */
+function doubles(d: Float64Array, at: number, n: number): number[] {
+  const a = new Array<number>(n).fill(0.5);
+  for (let i = 0; i < n; i++) a[i] = d[at + i]!;
+  return a;
+}
+
+/** Ends `sim`'s split with the other thread (Simulation.merge): the cores cross as a stream (`toTransferable`), and
  * their records become this thread's own records again. */
 export function mergeHalves(sim: Simulation): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));

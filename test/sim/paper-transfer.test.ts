@@ -5,8 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { Overlay } from "../../bench/paper/overlay.js";
 import { runFailure, runHealing } from "../../bench/paper/experiment.js";
-import { toTransferable } from "../../bench/paper/transfer.js";
+import { fromTransferable, toTransferable } from "../../bench/paper/transfer.js";
 import { Simulation } from "../../src/sim/index.js";
+import { simRecord } from "../../src/sim/records.js";
 
 describe("overlay transfer", () => {
   const base = Overlay.build({ nodes: 400, seed: 3, model: "ours", cycles: 5, latencyMs: 10 });
@@ -33,6 +34,38 @@ describe("overlay transfer", () => {
     runFailure(revived, 0.9, "links", 5, 13, true);
     const again = runFailure(base, 0.5, "send", 30, 11);
     expect(Array.from(again.reliability)).toEqual(Array.from(a.reliability));
+  });
+
+  it("keeps values, sharing, cycles, records and frozen objects through the stream", () => {
+    const own = [simRecord(0, 1), simRecord(1, 1)];
+    const older = simRecord(1, 0);
+    const nums = [0, 0.5, -3, 1e300];
+    const list: unknown[] = [own[0], older, older, undefined, null, true, false, "x", nums, nums];
+    const frozen = Object.freeze({ k: 1 });
+    const root: Record<string, unknown> = { list, map: new Map<unknown, unknown>([["a", frozen]]), set: new Set([1, "b"]), typed: new Int32Array([7]), frozen, empty: [] };
+    root.self = root;
+    const back = fromTransferable(structuredClone(toTransferable(root)), {}, own) as typeof root;
+    const l = back.list as unknown[];
+    expect(l[0]).toBe(own[0]);
+    expect(l[1]).not.toBe(older);
+    expect(l[1]).toEqual(older);
+    expect(l[2]).toBe(l[1]);
+    expect(l.slice(3, 8)).toEqual([undefined, null, true, false, "x"]);
+    expect(l[8]).toEqual(nums);
+    expect(l[9]).toBe(l[8]);
+    expect((back.map as Map<string, unknown>).get("a")).toBe(back.frozen);
+    expect(Object.isFrozen(back.frozen)).toBe(true);
+    expect([...(back.set as Set<unknown>)]).toEqual([1, "b"]);
+    expect(Array.from(back.typed as Int32Array)).toEqual([7]);
+    expect(back.empty).toEqual([]);
+    expect(back.self).toBe(back);
+  });
+
+  it("refuses what it cannot send, and a stream that is not one", () => {
+    expect(() => toTransferable({ s: Symbol("s") })).toThrow(/a symbol \(property "s"\) cannot be sent/);
+    const t = toTransferable({ a: 1 }) as { stream: Float64Array };
+    t.stream[0] = 99;
+    expect(() => fromTransferable(t, {})).toThrow(/bad stream \(tag 99 at 0\)/);
   });
 
   it("refuses an object of a class it does not know", () => {
