@@ -114,7 +114,6 @@ export function toTransferable(root: unknown): unknown {
     return shapes.length - 1;
   };
   const write = (x: unknown, key: string): void => {
-    out.reserve(4);
     switch (typeof x) {
       case "number":
         out.push(T_NUMBER);
@@ -200,7 +199,6 @@ export function toTransferable(root: unknown): unknown {
     for (const k in o) keys.push(k);
     const s = shapeOf(c);
     const k = shapes[s]!;
-    out.reserve(4);
     out.push(T_OBJECT);
     out.push(c);
     out.push(s);
