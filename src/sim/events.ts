@@ -160,6 +160,19 @@ export class EventQueue {
     return h;
   }
 
+  /** Whether the next event is due before popped record `e` (by time, then key). */
+  headBefore(e: number): boolean {
+    const r = this.ringLen > 0 ? this.ring[this.ringHead]! : -1;
+    const h = this.heapSize > 0 ? this.heap[0]! : -1;
+    return (r >= 0 && this.before(r, e)) || (h >= 0 && this.before(h, e));
+  }
+
+  /** Puts popped records back, unchanged (`records[from]` to `records[to - 1]`): they come out
+   * again in their order. */
+  putBack(records: Int32Array, from: number, to: number): void {
+    for (let k = from; k < to; k++) this.heapPush(records[k]!);
+  }
+
   /** Returns a popped record to the pool (drops its references so they can be collected). */
   release(e: number): void {
     this.ref[e] = undefined;

@@ -100,4 +100,56 @@ describe("EventQueue", () => {
     expect(q.ref[e]).toBeUndefined();
     expect(q.ref2[e]).toBeUndefined();
   });
+  test("records taken off and put back come out again in their order, after what is pushed before them", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ take: fc.integer({ min: 1, max: 6 }), run: fc.integer({ min: 1, max: 6 }), delta: fc.integer({ min: 0, max: 30 }) }), { maxLength: 120 }),
+        (ops) => {
+          const q = new EventQueue(16);
+          let key = 0;
+          /** (time, key) of the events in the queue or taken off and not run. */
+          const waiting: [number, number][] = [];
+          const push = (t: number) => {
+            q.pushKeyed(t, key, EV_DELIVER, 0, 0, 0, null, null);
+            waiting.push([t, key++]);
+          };
+          const earlier = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+          for (let k = 0; k < 40; k++) push(k * 3);
+          const ran: [number, number][] = [];
+          const batch = new Int32Array(8);
+          for (const { take, run, delta } of ops) {
+            let m = 0;
+            while (m < take && q.size > 0) batch[m++] = q.pop();
+            if (m === 0) break;
+            // Run up to `run` events of the batch, each pushing one `delta` after it; stop where
+            // the queue's head comes before the batch's next event.
+            let k = 0;
+            while (k < m && k < run) {
+              const e = batch[k++]!;
+              const ev: [number, number] = [q.time[e]!, q.seq[e]!];
+              ran.push(ev);
+              waiting.splice(waiting.findIndex((w) => w[1] === ev[1]), 1);
+              q.release(e);
+              push(ev[0] + delta);
+              if (k === m) break;
+              const next: [number, number] = [q.time[batch[k]!]!, q.seq[batch[k]!]!];
+              const inQueue = waiting.filter((w) => !Array.from(batch.subarray(k, m), (r) => q.seq[r]).includes(w[1]));
+              expect(q.headBefore(batch[k]!)).toBe(inQueue.some((w) => earlier(w, next)));
+              if (q.headBefore(batch[k]!)) break;
+            }
+            q.putBack(batch, k, m);
+          }
+          while (q.size > 0) {
+            const e = q.pop();
+            ran.push([q.time[e]!, q.seq[e]!]);
+            q.release(e);
+          }
+          expect(ran.length).toBe(key);
+          // Nothing is pushed before what already ran: the events ran in (time, key) order.
+          for (let k = 1; k < ran.length; k++) expect(earlier(ran[k]!, ran[k - 1]!)).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -83,6 +83,7 @@ describe("Simulation: the network model", () => {
   test("rejects bad options", () => {
     expect(() => new Simulation({ seed: 1, loss: 1 })).toThrow(SimOptionError);
     expect(() => new Simulation({ seed: 1, latency: { min: 5, max: 1 } })).toThrow(SimOptionError);
+    for (const batch of [0, 1.5, 1025]) expect(() => new Simulation({ seed: 1, batch })).toThrow(/batch: must be an integer in \[1, 1024\]/);
     expect(() => new Simulation({ seed: 1, protocol: { prwl: 9 } })).toThrow(/prwl/);
     const sim = new Simulation({ seed: 1, nodes: 1 });
     expect(() => sim.core(1)).toThrow(RangeError);
