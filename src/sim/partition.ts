@@ -148,9 +148,17 @@ export class Partition implements Remote {
   }
 }
 
-/** The two nodes ranges of a split of `n` nodes: side 0 gets the first half. */
-export function halves(n: number, side: 0 | 1): [number, number] {
-  const mid = n >> 1;
+/**
+ * The two node ranges of a split: side 0 gets the first nodes, side 1 the rest, cut where the
+ * expected work (`load[i]` for node i) is halved. Ranges rather than, say, every other node: each
+ * thread then works on one part of its heap, which caches hold better.
+ */
+export function halves(load: ArrayLike<number>, side: 0 | 1): [number, number] {
+  const n = load.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += load[i]!;
+  let mid = 0;
+  for (let sum = 0; mid < n && sum + load[mid]! / 2 < total / 2; mid++) sum += load[mid]!;
   return side === 0 ? [0, mid] : [mid, n];
 }
 

@@ -81,15 +81,31 @@ export class Simulation {
 
   /**
    * Splits the nodes with another thread that holds the same simulation (built the same way, from
-   * the same seed) and calls `split` with the other end of `channel`: side 0 runs the first half
-   * of the nodes, side 1 the rest (src/sim/partition.ts). While split, only `cycle` may run, on both
-   * sides in step, and the results are those of one thread. `merge` ends it.
+   * the same seed) and calls `split` with the other end of `channel`: side 0 runs the first nodes,
+   * side 1 the rest, cut where the expected work is halved (src/sim/partition.ts). While split,
+   * only `cycle` may run, on both sides in step, and the results are those of one thread. `merge`
+   * ends it.
    */
   split(channel: Channel): void {
     if (this.part !== null) throw new SimOptionError("split", "already split");
-    const [lo, hi] = halves(this.e.n, channel.index);
+    const [lo, hi] = halves(this.expectedLoad(), channel.index);
     this.part = new Partition(this.e, lo, hi, channel);
     this.e.remote = this.part;
+  }
+
+  /**
+   * Each node's expected events per cycle, to split the nodes evenly: its shuffle timer and the
+   * reply, and its share of the walks' hops, which go to a node in proportion to its active view
+   * (nodes that joined early hold fuller views: halves by count would leave one thread waiting).
+   */
+  private expectedLoad(): Float64Array {
+    const e = this.e;
+    const load = new Float64Array(e.n);
+    let active = 0;
+    for (let i = 0; i < e.n; i++) active += load[i] = e.cores[i]!.activeEntries().length;
+    const perEntry = active === 0 ? 0 : (e.config.arwl * e.n) / active;
+    for (let i = 0; i < e.n; i++) load[i] = 2 + perEntry * load[i]!;
+    return load;
   }
 
   /** Ends the split: the two sides swap their nodes' cores (`mirror` makes them sendable to the
