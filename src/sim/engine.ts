@@ -107,7 +107,7 @@ export class Engine {
   /** Events taken off the queue together (see `run`), and their cores. */
   private readonly batch: Int32Array;
   private readonly batchCores: (HyParView | undefined)[] = [];
-  /** What `warm` read, kept so that its reads are. */
+  /** The sum of what `warm` read, kept so that the reads are not optimised away. */
   warmed = 0;
   /** The input of every delivery, refilled each time rather than allocated per message: a core
    * reads its input during `step` and keeps nothing of it but the record and message inside. */
