@@ -74,22 +74,30 @@ export function onShuffleReply(s: CoreState, from: PeerRecord, shuffleId: number
  * Integration (§4.4): skip ourselves, peers already in a view (a newer incarnation of a passive
  * entry replaces it) and peers that left; make room for the rest by evicting first the entries in
  * `sent` (what we gave the other side in this exchange; `sentHashes`: their id hashes), then
- * random ones. Room is made in one pass over the passive view rather than one scan per entry:
- * this runs twice per shuffle, the simulator's hottest path.
+ * random ones. Room is made in one pass over the passive view rather than one scan per entry,
+ * and each entry's record is read once, to hash its id: the lookups compare hashes, and the record
+ * a view already holds is recognised by identity. This runs twice per shuffle, the simulator's
+ * hottest path.
  */
 function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly PeerRecord[], sentHashes: readonly number[]): void {
   const hashes = hashAll(entries);
+  const fh = freshHashes;
+  fh.length = 0;
   const fresh: PeerRecord[] = [];
   for (let j = 0; j < entries.length; j++) {
     const p = entries[j]!;
     const h = hashes[j]!;
-    if (s.isSelf(p, h) || s.active.indexOf(p.id, h) >= 0 || s.isLeft(p)) continue;
-    const known = s.passive.indexOf(p.id, h);
+    if (s.isSelf(p, h) || s.active.indexOfPeer(p, h) >= 0 || s.isLeft(p)) continue;
+    const known = s.passive.indexOfPeer(p, h);
     if (known >= 0) {
-      if (p.incarnation > s.passive.peer(known).incarnation) addPassive(s, p);
+      const held = s.passive.peer(known);
+      if (held !== p && p.incarnation > held.incarnation) addPassive(s, p);
       continue;
     }
-    if (!fresh.some((f) => f.id === p.id)) fresh.push(p);
+    if (!listedOnce(p, h, fresh, fh)) {
+      fresh.push(p);
+      fh.push(h);
+    }
   }
   if (fresh.length === 0) return;
   let excess = s.passive.length + fresh.length - s.config.passiveViewSize;
@@ -100,7 +108,7 @@ function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly 
   }
   // More new entries than the whole view holds: keep the last ones, as adding one by one would.
   for (let i = Math.max(0, fresh.length - s.config.passiveViewSize); i < fresh.length; i++) {
-    s.passive.add(fresh[i]!);
+    s.passive.add(fresh[i]!, 0, 0, 0, fh[i]);
   }
   s.markPassiveChanged();
 }
@@ -113,4 +121,14 @@ const scratchHashes: number[] = [];
 function hashAll(entries: readonly PeerRecord[]): readonly number[] {
   for (let j = 0; j < entries.length; j++) scratchHashes[j] = idHash(entries[j]!.id);
   return scratchHashes;
+}
+
+/** The id hashes of the entries `integrate` keeps, beside them (a scratch array, reused). */
+const freshHashes: number[] = [];
+
+/** Whether `p` (id hash `h`) is one of `peers` (id hashes `hashes`). Reads records only on a hash
+ * match, and not at all if it is the same record. */
+function listedOnce(p: PeerRecord, h: number, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
+  for (let j = 0; j < peers.length; j++) if (hashes[j] === h && (peers[j] === p || peers[j]!.id === p.id)) return true;
+  return false;
 }

@@ -71,6 +71,19 @@ export class View {
     return -1;
   }
 
+  /** Index of the entry for `peer`'s id (`hash`: its hash), or -1. Reads `peer` only on a hash
+   * match, and then not at all if the entry holds this very record. */
+  indexOfPeer(peer: PeerRecord, hash: number): number {
+    const hs = this.hashes;
+    for (let i = 0; i < this.n; i++) {
+      if (hs[i] === hash) {
+        const r = this.recs[i]!;
+        if (r === peer || r.id === peer.id) return i;
+      }
+    }
+    return -1;
+  }
+
   /** Reads the view's head and the first, middle and last slots of its hashes and numbers, and
    * changes nothing (see `HyParView.warm`). The sum is returned only so that the reads are kept. */
   warm(): number {
@@ -79,17 +92,17 @@ export class View {
     return this.n + hs[0]! + hs[hs.length >> 1]! + hs[hs.length - 1]! + nums[0]! + nums[nums.length >> 1]!;
   }
 
-  /** Appends an entry for `peer` with every field 0; returns its index. (A view that outgrows its
-   * capacity grows its arrays.) */
-  protected append(peer: PeerRecord): number {
+  /** Appends an entry for `peer` (`hash`: its id's hash, if the caller has it) with every field 0;
+   * returns its index. (A view that outgrows its capacity grows its arrays.) */
+  protected append(peer: PeerRecord, hash: number = idHash(peer.id)): number {
     const i = this.n++;
     const w = this.width;
     if (i < this.recs.length) {
       this.recs[i] = peer;
-      this.hashes[i] = idHash(peer.id);
+      this.hashes[i] = hash;
     } else {
       this.recs.push(peer);
-      this.hashes.push(idHash(peer.id));
+      this.hashes.push(hash);
     }
     if (this.nums.length < (i + 1) * w) for (let f = 0; f < w; f++) this.nums.push(0);
     else for (let f = 0; f < w; f++) this.nums[i * w + f] = 0;
@@ -309,8 +322,9 @@ export class PassiveView extends View {
     super(3, capacity);
   }
 
-  add(peer: PeerRecord, failures = 0, firstFailureAt = 0, retryAt = 0): void {
-    const i = this.append(peer);
+  /** Adds `peer` with the given failure history (`hash`: its id's hash, if the caller has it). */
+  add(peer: PeerRecord, failures = 0, firstFailureAt = 0, retryAt = 0, hash?: number): void {
+    const i = this.append(peer, hash);
     this.setFailure(i, failures, firstFailureAt, retryAt);
   }
 

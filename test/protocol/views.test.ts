@@ -124,6 +124,19 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([0, 0, 0]);
   });
 
+  it("indexOfPeer finds the record held and any other record of its id, and trusts no hash alone", () => {
+    const v = new PassiveView(4);
+    const a = peer("a");
+    v.add(a);
+    v.add(peer("b"), 0, 0, 0, idHash("b"));
+    expect(v.indexOfPeer(a, idHash("a"))).toBe(0);
+    expect(v.indexOfPeer(peer("a", 2), idHash("a"))).toBe(0);
+    expect(v.indexOfPeer(peer("b"), idHash("b"))).toBe(1);
+    // Another id given the hash of "a" (as a collision would): not a match.
+    expect(v.indexOfPeer(peer("c"), idHash("a"))).toBe(-1);
+    expect(v.indexOfPeer(peer("c"), idHash("c"))).toBe(-1);
+  });
+
   it("passive picks honour the rest and the kind asked for", () => {
     const v = new PassiveView(4);
     v.add(peer("fresh"));
