@@ -41,13 +41,13 @@ export function measureOverlay(ov: Overlay, alive: Uint8Array, pathSources: numb
   const und = undirected(dir);
   const inDegree = inDegreeHistogram(dir, alive);
   const path = averageShortestPath(und, alive, sampleAlive(alive, pathSources, rng));
-  const flooder = new Flooder(ov.sim.size, width);
+  const flooder = new Flooder(alive, width);
   const aliveList = sampleAlive(alive, Infinity, rng);
   let hopsSum = 0;
   let hopsMax = 0;
   let relSum = 0;
   for (let b = 0; b < broadcasts; b++) {
-    const r = flooder.flood(ov.views, alive, aliveList[randomInt(rng, aliveList.length)]!);
+    const r = flooder.flood(ov.views, aliveList[randomInt(rng, aliveList.length)]!);
     hopsSum += r.maxHops;
     if (r.maxHops > hopsMax) hopsMax = r.maxHops;
     relSum += r.delivered / aliveList.length;
@@ -65,15 +65,24 @@ export function measureOverlay(ov: Overlay, alive: Uint8Array, pathSources: numb
   };
 }
 
-/** Crashes `fraction` of the nodes, chosen uniformly at random; with "send" detection silently
- * (noticed only when a send to them fails). Returns the alive mask. */
-export function failNodes(ov: Overlay, fraction: number, detection: Detection, rng: SeededRng): Uint8Array {
-  const n = ov.sim.size;
-  const alive = new Uint8Array(n).fill(1);
-  const all = sampleAlive(alive, Math.round(fraction * n), rng);
-  for (const i of all) alive[i] = 0;
-  ov.sim.crash(all, { detect: detection === "links" });
+/** The `fraction` of the nodes to fail, chosen uniformly at random. */
+export function chooseFailed(n: number, fraction: number, rng: SeededRng): Int32Array {
+  return sampleAlive(new Uint8Array(n).fill(1), Math.round(fraction * n), rng);
+}
+
+/** Crashes `failed`, with "send" detection silently (noticed only when a send to them fails).
+ * Returns the alive mask. */
+export function failNodes(ov: Overlay, failed: Int32Array, detection: Detection): Uint8Array {
+  const alive = new Uint8Array(ov.sim.size).fill(1);
+  for (const i of failed) alive[i] = 0;
+  ov.sim.crash(failed, { detect: detection === "links" });
   return alive;
+}
+
+/** The overlay an experiment runs on: `base` itself if `consume`, else a copy of it that shares
+ * the cores of the nodes it is about to crash (see `Overlay.copy`). */
+function overlayFor(base: Overlay, failed: Int32Array, consume: boolean): Overlay {
+  return (consume ? base : base.copy(failed)).use();
 }
 
 /** Broadcast state for one failure run: reused scratch, counters. */
@@ -90,11 +99,11 @@ export class Broadcaster {
 
   constructor(
     private readonly ov: Overlay,
-    private readonly alive: Uint8Array,
+    alive: Uint8Array,
     private readonly detection: Detection,
     private readonly rng: SeededRng,
   ) {
-    this.flooder = new Flooder(ov.sim.size, ov.sim.config.activeViewSize);
+    this.flooder = new Flooder(alive, ov.sim.config.activeViewSize);
     this.aliveList = sampleAlive(alive, Infinity, rng);
   }
 
@@ -103,7 +112,7 @@ export class Broadcaster {
    * between messages. Returns the fraction of correct nodes that delivered it. */
   broadcast(): number {
     const src = this.aliveList[randomInt(this.rng, this.aliveList.length)]!;
-    const r = this.flooder.flood(this.ov.views, this.alive, src);
+    const r = this.flooder.flood(this.ov.views, src);
     this.copies += r.messages;
     this.detections += r.detections;
     const sim = this.ov.sim;
@@ -148,9 +157,10 @@ export function runFailure(
   consume = false,
 ): FailureRun {
   const t0 = performance.now();
-  const ov = (consume ? base : base.copy()).use();
   const rng = new SeededRng(seed);
-  const alive = failNodes(ov, fraction, detection, rng);
+  const failed = chooseFailed(base.sim.size, fraction, rng);
+  const ov = overlayFor(base, failed, consume);
+  const alive = failNodes(ov, failed, detection);
   const width = ov.sim.config.activeViewSize;
   const comps = () => connectedComponents(undirected(directedCsr(ov.views, alive, width)), alive);
   const componentsBefore = comps();
@@ -204,9 +214,10 @@ export function runHealing(
   consume = false,
 ): HealingRun {
   const t0 = performance.now();
-  const ov = (consume ? base : base.copy()).use();
   const rng = new SeededRng(seed);
-  const alive = failNodes(ov, fraction, detection, rng);
+  const failed = chooseFailed(base.sim.size, fraction, rng);
+  const ov = overlayFor(base, failed, consume);
+  const alive = failNodes(ov, failed, detection);
   const b = new Broadcaster(ov, alive, detection, rng);
   const per: number[] = [];
   let healed = -1;
@@ -219,7 +230,8 @@ export function runHealing(
     if (near < 0 && avg >= baseline - 0.001) near = c;
     // Reliabilities are ratios of integer counts: compare with a tolerance of half a node.
     if (avg >= baseline - 0.5 / b.aliveCount) healed = c;
-    else cycle(ov.sim, model);
+    // The next cycle, unless this was the last one measured.
+    else if (c < maxCycles) cycle(ov.sim, model);
   }
   return {
     failed: fraction,

@@ -13,6 +13,7 @@
 import { parentPort, Worker, type TransferListItem } from "node:worker_threads";
 import { Channel, channelPair, type ChannelEnd } from "../../src/sim/channel.js";
 import type { Overlay } from "./overlay.js";
+import { transferList } from "./transfer.js";
 import { runModel, type ModelResult, type RunOptions, type Task, type TaskResult } from "./run.js";
 
 /** What the main thread sends a model worker, and what it sends back. */
@@ -72,7 +73,8 @@ export function startTaskWorker(
   options: RunOptions,
   tasks: readonly Task[],
 ): { setBaseline(baseline: number): void; readonly results: Promise<TaskResult[]> } {
-  const worker = spawn("./task-worker.js", { options, tasks, overlay: base.transferable() } satisfies ToTaskWorker);
+  const overlay = base.transferable();
+  const worker = spawn("./task-worker.js", { options, tasks, overlay } satisfies ToTaskWorker, transferList(overlay));
   return {
     setBaseline: (baseline) => worker.postMessage({ baseline } satisfies Baseline),
     results: settled<TaskResult[]>(worker, `model "${options.model}" experiments`),

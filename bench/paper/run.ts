@@ -93,13 +93,19 @@ export function tasksOf(o: RunOptions): Task[] {
   return tasks;
 }
 
-/** The experiments in the order two threads take them from a shared counter: the healing ones
- * first (they run membership cycles: the longest), each group in report order. Indices into
- * `tasksOf(o)`. */
+/**
+ * The experiments in the order two threads take them from a shared counter (indices into
+ * `tasksOf(o)`): the first failure experiment, then the healing ones (they run membership cycles:
+ * the longest), then the other failure experiments, each group in report order. The main thread
+ * first measures the stable overlay, whose reliability healing is measured against: meanwhile the
+ * twin takes the first experiment, which does not need it, and the main thread one of the longest.
+ */
 export function takingOrder(o: RunOptions): number[] {
   const tasks = tasksOf(o);
   const order = tasks.map((_, k) => k);
-  return [...order.filter((k) => tasks[k]!.kind === "healing"), ...order.filter((k) => tasks[k]!.kind !== "healing")];
+  const failures = order.filter((k) => tasks[k]!.kind === "failure");
+  const healing = order.filter((k) => tasks[k]!.kind === "healing");
+  return [...failures.slice(0, 1), ...healing, ...failures.slice(1)];
 }
 
 /** Takes experiments (positions in `order`) from the counter `next`, shared with the other

@@ -18,14 +18,23 @@
  * than on the original.
  */
 
-export function deepCopy<T>(value: T): T {
-  return copy(value, new Map()) as T;
+/** A deep copy of `value`; the objects in `shared` (and what only they reach) are not copied: the
+ * copy refers to them as they are. */
+export function deepCopy<T>(value: T, shared: Iterable<object> = []): T {
+  const memo = new Map<object, unknown>();
+  for (const x of shared) memo.set(x, x);
+  return copy(value, memo) as T;
 }
 
 type Maker = new () => Record<string, unknown>;
 /** Per prototype: the constructors made so far, by property list ("a,b,c"). */
 const makers = new Map<object, Map<string, Maker>>();
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Whether every key can be written as `o.key` in generated code. */
+function identifiers(keys: readonly string[]): boolean {
+  return keys.every((k) => IDENTIFIER.test(k));
+}
 
 /** A constructor of empty objects with prototype `proto` and the properties `keys`, in that order,
  * laid out inside the object; null if a key is not a plain identifier. */
@@ -35,13 +44,45 @@ export function makerFor(proto: object, keys: string[]): Maker | null {
   const sig = keys.join(",");
   let make = byKeys.get(sig);
   if (make === undefined) {
-    if (!keys.every((k) => IDENTIFIER.test(k))) return null;
+    if (!identifiers(keys)) return null;
     // Generated from identifiers only (checked above).
     make = new Function(keys.map((k) => `this.${k} = undefined;`).join("\n")) as unknown as Maker;
     make.prototype = proto;
     byKeys.set(sig, make);
   }
   return make;
+}
+
+/** A constructor that makes the copy of one object of a given prototype and property list: it
+ * records the copy in the memo first (so that cycles back to the object find it), then assigns
+ * every property in order, by name. Generated per shape, so that each of its property reads and
+ * writes sees one shape only: looked up by a key string instead, they are the slow, generic kind. */
+type Copier = new (o: Record<string, unknown>, memo: Map<object, unknown>) => Record<string, unknown>;
+/** Per prototype: its shapes met so far (property lists) and their copiers (null: some key is not an
+ * identifier). Most prototypes have one shape. */
+const copiers = new Map<object, { keys: string[]; copier: Copier | null }[]>();
+/** Scratch for an object's keys, reused: a shape's own list is kept only when it is new. */
+const scratchKeys: string[] = [];
+
+function copierFor(proto: object, keys: readonly string[]): { keys: string[]; copier: Copier | null } {
+  let shapes = copiers.get(proto);
+  if (shapes === undefined) copiers.set(proto, (shapes = []));
+  next: for (const s of shapes) {
+    if (s.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (s.keys[i] !== keys[i]) continue next;
+    return s;
+  }
+  const own = keys.slice();
+  let copier: Copier | null = null;
+  if (identifiers(own)) {
+    // Generated from identifiers only (checked above).
+    const body = own.map((k) => `x = o.${k}; this.${k} = typeof x === "object" && x !== null ? copy(x, memo) : x;`).join("\n");
+    copier = new Function("copy", `return function Copier(o, memo) { memo.set(o, this); let x; ${body} };`)(copy) as Copier;
+    copier.prototype = proto;
+  }
+  const shape = { keys: own, copier };
+  shapes.push(shape);
+  return shape;
 }
 
 function copy(v: unknown, memo: Map<object, unknown>): unknown {
@@ -83,9 +124,14 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
   const o = v as Record<string, unknown>;
   // for-in: own enumerable data properties (class methods live on the prototype and are not
   // enumerable).
-  const keys: string[] = [];
-  for (const k in o) keys.push(k);
+  const scratch = scratchKeys;
+  scratch.length = 0;
+  for (const k in o) scratch.push(k);
   const proto = Object.getPrototypeOf(v) as object | null;
+  const shape = proto === null ? null : copierFor(proto, scratch);
+  if (shape !== null && shape.copier !== null) return new shape.copier(o, memo);
+  // Keys that are not identifiers, or no prototype: property by property.
+  const keys = shape === null ? scratch.slice() : shape.keys;
   const make = proto === null ? null : makerFor(proto, keys);
   const c = make === null ? (Object.create(proto) as Record<string, unknown>) : new make();
   memo.set(v, c);

@@ -315,6 +315,12 @@ export function fromTransferable(
   return read();
 }
 
+/** The buffers of `toTransferable`'s result that postMessage can move instead of copying (the
+ * sender must not use the result afterwards). */
+export function transferList(t: unknown): ArrayBuffer[] {
+  return [(t as Transferable).stream.buffer as ArrayBuffer];
+}
+
 /** Whether every element of `a` is a number (no hole, no object). */
 function isNumbers(a: readonly unknown[]): boolean {
   for (let i = 0; i < a.length; i++) if (typeof a[i] !== "number") return false;
@@ -333,5 +339,11 @@ function doubles(d: Float64Array, at: number, n: number): number[] {
  * their records become this thread's own records again. */
 export function mergeHalves(sim: Simulation): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
-  sim.merge(toTransferable, (x) => fromTransferable(x, {}, records) as HyParView[]);
+  sim.merge(
+    (cores) => {
+      const data = toTransferable(cores);
+      return { data, transfer: transferList(data) };
+    },
+    (x) => fromTransferable(x, {}, records) as HyParView[],
+  );
 }

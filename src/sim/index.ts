@@ -62,3 +62,4 @@ export {
 export { checkInvariants, formatViolations, type CheckOptions, type InvariantRule, type Violation } from "./invariants.js";
 export { activeGraph, activeSizeHistogram, components, isMember, type Components, type Csr } from "./graph.js";
 export { Channel, channelPair, type ChannelEnd } from "./channel.js";
+export type { Mirrored } from "./partition.js";

@@ -21,6 +21,13 @@ import type { Engine, Remote } from "./engine.js";
 import { snapshotStats, type SimStats } from "./options.js";
 import { NumberBuffer, readMessage, writeMessage } from "./wire.js";
 
+/** Cores made sendable to the other thread (see `Partition.merge`): the data, and the buffers in
+ * it that move to the other thread rather than being copied (this side no longer uses them). */
+export interface Mirrored {
+  readonly data: unknown;
+  readonly transfer: readonly ArrayBuffer[];
+}
+
 /** What each side posts after a window. */
 interface WindowPost {
   /** Events sent to the other side, as numbers (see `send`). */
@@ -110,14 +117,15 @@ export class Partition implements Remote {
    * `revive` makes them cores again), its share of the statistics and its nodes' event counts.
    * Afterwards both sides hold the whole simulation, as one thread would.
    */
-  merge(mirror: (cores: HyParView[]) => unknown, revive: (x: unknown) => HyParView[]): void {
+  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown) => HyParView[]): void {
     const e = this.engine;
+    const mirrored = mirror(e.cores.slice(this.lo, this.hi));
     const mine: HalfPost = {
-      cores: mirror(e.cores.slice(this.lo, this.hi)),
+      cores: mirrored.data,
       stats: subtract(snapshotStats(e.stats), this.statsAtSplit),
       scheduled: e.scheduledCounts(this.lo, this.hi),
     };
-    const theirs = this.channel.swap<HalfPost>(mine);
+    const theirs = this.channel.swap<HalfPost>(mine, mirrored.transfer);
     const cores = revive(theirs.cores);
     // The other side's nodes are the ones outside [lo, hi): before or after it.
     const otherLo = this.lo === 0 ? this.hi : 0;

@@ -6,7 +6,7 @@
 import type { HyParView, Input, PeerRecord, ProtocolConfig } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
 import { Engine, TIMER_INPUT } from "./engine.js";
-import { halves, Partition } from "./partition.js";
+import { halves, Partition, type Mirrored } from "./partition.js";
 import { ADDRESS_PREFIX, parseIndex, peerIndex } from "./records.js";
 import { SimOptionError, type ResolvedSimOptions, type SimOptions, type SimStats } from "./options.js";
 
@@ -110,7 +110,7 @@ export class Simulation {
 
   /** Ends the split: the two sides swap their nodes' cores (`mirror` makes them sendable to the
    * other thread, `revive` makes them cores again) and each holds the whole simulation again. */
-  merge(mirror: (cores: HyParView[]) => unknown, revive: (x: unknown) => HyParView[]): void {
+  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown) => HyParView[]): void {
     const p = this.part;
     if (p === null) throw new SimOptionError("merge", "not split");
     this.e.remote = null;

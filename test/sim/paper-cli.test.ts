@@ -7,6 +7,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { takingOrder, tasksOf, type RunOptions } from "../../bench/paper/run.js";
 
 const run = promisify(execFile);
 const MAIN = "dist/bench-paper/bench/paper/main.js";
@@ -48,6 +49,26 @@ describe("bench:paper command", () => {
     expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));
     expect(b.perf.protocolMessages).toBe(a.perf.protocolMessages);
   }, 60_000);
+
+  it("lets two threads take the first failure experiment, then the healing ones, then the rest", () => {
+    const o = { failures: [0.3, 0.6], detections: ["send", "links"], healingMaxCycles: 3 } as unknown as RunOptions;
+    const names = (opts: RunOptions) =>
+      takingOrder(opts).map((k) => {
+        const t = tasksOf(opts)[k]!;
+        return `${t.kind}/${t.detection}/${t.fraction}`;
+      });
+    expect(names(o)).toEqual([
+      "failure/send/0.3",
+      "healing/send/0.3",
+      "healing/links/0.3",
+      "healing/send/0.6",
+      "healing/links/0.6",
+      "failure/links/0.3",
+      "failure/send/0.6",
+      "failure/links/0.6",
+    ]);
+    expect(names({ ...o, healingMaxCycles: 0 })).toEqual(["failure/send/0.3", "failure/links/0.3", "failure/send/0.6", "failure/links/0.6"]);
+  });
 
   it("rejects a bad option with exit code 2 and says which", async () => {
     const err = (await run(process.execPath, [MAIN, "--jobs", "0"]).catch((e: unknown) => e)) as { code: number; stderr: string };

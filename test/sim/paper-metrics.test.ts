@@ -213,8 +213,8 @@ describe("flood", () => {
     const v = both(5, [[0, 1], [0, 2], [1, 2], [2, 3], [3, 4]]);
     const alive = all(5);
     alive[4] = 0;
-    const f = new Flooder(5, 8);
-    const r = f.flood(v, alive, 0);
+    const f = new Flooder(alive, 8);
+    const r = f.flood(v, 0);
     expect(r.delivered).toBe(4);
     expect(r.maxHops).toBe(2);
     expect(r.detections).toBe(1);
@@ -262,5 +262,33 @@ describe("snapshot", () => {
     expect(c.odd).toEqual({ "a-b": 1, "2x": 2 });
     expect(Object.getPrototypeOf(c.bare)).toBeNull();
     expect(c.bare.a).toBe(1);
+  });
+
+  test("deepCopy keeps a cycle, and two objects of one class with different fields apart", () => {
+    class Node {
+      next: Node | null = null;
+      constructor(public v: number) {}
+    }
+    const a = new Node(1);
+    a.next = a;
+    const b = Object.assign(new Node(2), { extra: [3] });
+    const c = deepCopy({ a, b });
+    expect(c.a.next).toBe(c.a);
+    expect(c.a).not.toBe(a);
+    expect(c.b).toEqual(b);
+    expect(Object.keys(c.b)).toEqual(Object.keys(b));
+    expect(Object.keys(c.a)).toEqual(Object.keys(a));
+    expect((c.b as Node & { extra: number[] }).extra).not.toBe(b.extra);
+  });
+
+  test("deepCopy leaves the shared objects as they are, and copies the rest", () => {
+    const kept = { n: [1] };
+    const other = { n: [2] };
+    const orig = { list: [kept, other], again: kept };
+    const c = deepCopy(orig, [kept]);
+    expect(c.list[0]).toBe(kept);
+    expect(c.again).toBe(kept);
+    expect(c.list[1]).not.toBe(other);
+    expect(c.list[1]).toEqual(other);
   });
 });

@@ -71,7 +71,7 @@ describe("a simulation split between two threads", () => {
     expect(() => sim.crash(1)).toThrow(/split/);
     expect(() => sim.split(new Channel(b))).toThrow(/already split/);
     b.port.close();
-    expect(() => new Simulation({ seed: 1, nodes: 2 }).merge(() => null, () => [])).toThrow(/not split/);
+    expect(() => new Simulation({ seed: 1, nodes: 2 }).merge(() => ({ data: null, transfer: [] }), () => [])).toThrow(/not split/);
   });
   it("cuts the nodes where their expected work is halved", () => {
     expect(halves([1, 1, 1, 1], 0)).toEqual([0, 2]);
