@@ -6,7 +6,7 @@ import { addPassive } from "./passive.js";
 import { SENT_SHUFFLE_MEMORY, type CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
 import { randomInt } from "./rng.js";
-import { idHash } from "./views.js";
+import { idHash, listed } from "./views.js";
 
 /** Timer `shuffle`: one membership cycle. Sends SHUFFLE(self + ka active + kp passive, ttl = ARWL)
  * to a random confirmed active peer, then re-arms. */
@@ -94,7 +94,7 @@ function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly 
       if (held !== p && p.incarnation > held.incarnation) addPassive(s, p);
       continue;
     }
-    if (!listedOnce(p, h, fresh, fh)) {
+    if (!listed(h, p, fresh, fh)) {
       fresh.push(p);
       fh.push(h);
     }
@@ -125,10 +125,3 @@ function hashAll(entries: readonly PeerRecord[]): readonly number[] {
 
 /** The id hashes of the entries `integrate` keeps, beside them (a scratch array, reused). */
 const freshHashes: number[] = [];
-
-/** Whether `p` (id hash `h`) is one of `peers` (id hashes `hashes`). Reads records only on a hash
- * match, and not at all if it is the same record. */
-function listedOnce(p: PeerRecord, h: number, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
-  for (let j = 0; j < peers.length; j++) if (hashes[j] === h && (peers[j] === p || peers[j]!.id === p.id)) return true;
-  return false;
-}

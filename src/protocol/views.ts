@@ -389,7 +389,7 @@ function indexPool(): number[] {
 
 /** Whether `p`'s id (with hash `h`) is one of `peers`' (hashes in `hashes`). Reads the records
  * only on a hash match, and then not at all if it is the same record. */
-function listed(h: number, p: PeerRecord, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
+export function listed(h: number, p: PeerRecord, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
   for (let j = 0; j < peers.length; j++) {
     if (hashes[j] === h && (peers[j] === p || peers[j]!.id === p.id)) return true;
   }
