@@ -37,7 +37,17 @@ export class Channel {
   private readonly side: 0 | 1;
   private round = 0;
 
-  constructor(end: ChannelEnd) {
+  /**
+   * `spinMs`: how long `swap` polls for the other side's post before it sleeps on it. A split
+   * simulation swaps every few milliseconds, and the two sides mostly finish a window within a
+   * fraction of a millisecond of each other; a thread that sleeps there wakes up late, and its
+   * processor's caches cold. Polling pays only when each side has a core of its own: on a shared
+   * one it takes time from the side being waited for. Default 0: sleep at once.
+   */
+  constructor(
+    end: ChannelEnd,
+    private readonly spinMs = 0,
+  ) {
     this.posted = new Int32Array(end.posted);
     this.port = end.port;
     this.side = end.side;
@@ -57,6 +67,10 @@ export class Channel {
     Atomics.notify(this.posted, this.side);
     const other = 1 - this.side;
     // The other side may already be one round ahead, never two: it waits for this round's post.
+    if (this.spinMs > 0) {
+      const until = performance.now() + this.spinMs;
+      while (Atomics.load(this.posted, other) < round && performance.now() < until);
+    }
     for (let seen = Atomics.load(this.posted, other); seen < round; seen = Atomics.load(this.posted, other)) {
       if (seen === ABORTED) throw new Error("channel: the other thread failed");
       if (Atomics.wait(this.posted, other, seen, PATIENCE_MS) === "timed-out") {
