@@ -43,8 +43,9 @@ export type Taken = [number, TaskResult][];
 
 /** Heap limits for a worker, as `npm run bench:paper` sets them for the main thread: a
  * 1,000,000-node overlay needs about 7 GiB, and the young generation (three semi-spaces) matches
- * --max-semi-space-size=256. */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 20_000, maxYoungGenerationSizeMb: 768 };
+ * --max-semi-space-size=128. (256 made the split cycles faster in some runs, but `--jobs 1` runs
+ * 8-13 % slower.) */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 20_000, maxYoungGenerationSizeMb: 384 };
 
 /** How long each of the twins polls for the other's window before sleeping on it (see `Channel`),
  * when there is a core for each. At 100,000 nodes, polling up to 5 ms made 8 split cycles 13 %
