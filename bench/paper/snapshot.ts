@@ -130,10 +130,10 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
   const proto = Object.getPrototypeOf(v) as object | null;
   const shape = proto === null ? null : copierFor(proto, scratch);
   if (shape !== null && shape.copier !== null) return new shape.copier(o, memo);
-  // Keys that are not identifiers, or no prototype: property by property.
+  // Keys that are not identifiers, or no prototype: property by property (no generated
+  // constructor can name such keys either, so the object starts empty).
   const keys = shape === null ? scratch.slice() : shape.keys;
-  const make = proto === null ? null : makerFor(proto, keys);
-  const c = make === null ? (Object.create(proto) as Record<string, unknown>) : new make();
+  const c = Object.create(proto) as Record<string, unknown>;
   memo.set(v, c);
   for (const k of keys) {
     const x = o[k];
