@@ -1,7 +1,8 @@
 /**
- * The simulator's engine: node state, the event queue and the simulated links, and the mapping of
- * core effects to events (message deliveries after a latency, timers, failure notices). It owns
- * the hot loop; `Simulation` is the experiment-facing API over it.
+ * The simulator's engine: node state, the event queue and the simulated links, and the hot loop
+ * that runs the events. What a step's effects do on the network (deliveries after a latency,
+ * timers, failure notices) is src/sim/network.ts; `Simulation` is the experiment-facing API over
+ * both.
  *
  * Network model (see also src/sim/index.ts): one connection per pair of nodes, FIFO, carrying the
  * long-lived links the cores ask for (`connect` / `disconnect`) and short-lived exchanges. A send to
@@ -14,7 +15,6 @@ import {
   HyParView,
   resolveConfig,
   SeededRng,
-  type Effect,
   type Input,
   type Message,
   type PeerRecord,
@@ -35,9 +35,9 @@ import {
   isNetworkKind,
 } from "./events.js";
 import { LinkTable } from "./links.js";
-import { ADDRESS_PREFIX, parseIndex, peerIndex, simRecord } from "./records.js";
+import { Network } from "./network.js";
+import { parseIndex, peerIndex, simRecord } from "./records.js";
 import { grown } from "./typed.js";
-import { PairClock } from "./pairs.js";
 import { newStats, resolveSimOptions, type ResolvedSimOptions, type SimHooks, type SimOptions, type SimStats } from "./options.js";
 
 /** Timer inputs are constant: shared, never allocated per event. */
@@ -70,7 +70,7 @@ export class Engine {
   readonly netRng: SeededRng;
   /** One fork per node run: each core gets its own stream. */
   private readonly seedRng: SeededRng;
-  private readonly hooks: SimHooks | undefined;
+  readonly hooks: SimHooks | undefined;
   cores: HyParView[] = [];
   records: PeerRecord[] = [];
   /** 1 while the node processes events. */
@@ -93,16 +93,8 @@ export class Engine {
   timersOn: boolean;
   /** Network events (deliveries, failure notices) waiting; timers and actions are not counted. */
   networkPending = 0;
-  /** Per-pair time of the last delivery scheduled, for FIFO order with random latencies. */
-  private readonly pairClock = new PairClock();
-  /** The last handshake scheduled (see `handshake`). */
-  private lastHandshakeFrom = -1;
-  private lastHandshakeTo = -1;
-  private lastHandshakeAt = -1;
-  /** The last failure notice scheduled (see `notifyLinkLost`). */
-  private lastNoticeHolder = -1;
-  private lastNoticePeer = "";
-  private lastNoticeAt = -1;
+  /** What the cores' effects do on the network (src/sim/network.ts). */
+  readonly net: Network = new Network(this);
   private readonly scratchHolders: number[] = [];
   /** Events taken off the queue together (see `run`), and their cores. */
   private readonly batch: Int32Array;
@@ -158,7 +150,7 @@ export class Engine {
     this.links.detach(i, holders);
     if (!notify) return;
     const id = this.records[i]!.id;
-    for (const h of holders) this.notifyLinkLost(h, id);
+    for (const h of holders) this.net.notifyLinkLost(h, id);
   }
 
   /**
@@ -176,7 +168,7 @@ export class Engine {
       const h = cut[k]!;
       const t = cut[k + 1]!;
       this.links.remove(h, t);
-      this.notifyLinkLost(h, this.records[t]!.id);
+      this.net.notifyLinkLost(h, this.records[t]!.id);
     }
     const q = this.queue;
     q.forEachWaiting((e) => {
@@ -380,12 +372,12 @@ export class Engine {
   ): void {
     if (this.up[to] !== 1 || this.incarnation[to] !== toInc) {
       this.stats.deadTarget++;
-      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
+      if (kind !== EV_DELIVER_LINKED) this.net.sendFailed(kind, sender, from.incarnation, to);
       return;
     }
     if (cut || (this.partitioned && this.side[to] !== this.side[sender])) {
       this.stats.partitioned++;
-      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
+      if (kind !== EV_DELIVER_LINKED) this.net.sendFailed(kind, sender, from.incarnation, to);
       return;
     }
     this.stats.messagesDelivered++;
@@ -395,76 +387,17 @@ export class Engine {
     this.step(to, input);
   }
 
-  /** A message from `sender` (run `senderInc`) could not reach `to`: tell the sender, if it is
-   * still the same run. */
-  private sendFailed(kind: number, sender: number, senderInc: number, to: number): void {
-    if (this.up[sender] !== 1 || this.incarnation[sender] !== senderInc) return;
-    if (kind === EV_DELIVER_CONTACT) {
-      this.mustOwn(sender, "a contact failure notice");
-      this.networkPending++;
-      this.queue.pushKeyed(this.now + this.options.detectionDelayMs, this.nextKey(), EV_CONTACT_FAILED, sender, senderInc, 0, ADDRESS_PREFIX + to, null);
-    } else {
-      this.notifyLinkLost(sender, this.records[to]!.id);
-    }
-  }
-
-  /**
-   * `closer`'s core dropped `t` (`disconnect`): the transport closes the pair's one connection once
-   * what is queued on it is sent. If `t` still uses that connection (holds a link to `closer`,
-   * e.g. after `closer` declared it failed without a DISCONNECT), it sees it end: `linkLost`.
-   * A graceful DISCONNECT arrives first and makes `t` drop its link, so nothing more happens.
-   */
-  private closeConnection(closer: number, t: number): void {
-    if (this.up[t] !== 1 || (this.partitioned && this.side[t] !== this.side[closer])) return;
-    this.mustOwn(t, "a connection close");
-    const o = this.options;
-    let at = this.now + o.latencyMax;
-    if (o.latencyMax !== o.latencyMin && o.fifo) at = this.fifoTime(closer, t, at);
-    this.networkPending++;
-    this.queue.pushKeyed(at, this.nextKey(), EV_LINK_CLOSED, t, this.incarnation[t]!, closer, this.now, null);
-  }
-
-  /**
-   * `dialler` reached node `t` holding an older record of it (t restarted since): the handshake
-   * names the running incarnation, which the transport reports as `linkUp` one latency later.
-   * One per dialler, peer and instant (a connect and its message are one dial).
-   */
-  private handshake(dialler: number, t: number): void {
-    const at = this.now + this.options.latencyMin;
-    if (this.lastHandshakeFrom === dialler && this.lastHandshakeTo === t && this.lastHandshakeAt === at) return;
-    this.lastHandshakeFrom = dialler;
-    this.lastHandshakeTo = t;
-    this.lastHandshakeAt = at;
-    this.networkPending++;
-    this.queue.pushKeyed(at, this.nextKey(), EV_LINK_UP, dialler, this.incarnation[dialler]!, 0, this.records[t]!, null);
-  }
-
-  /** `holder` will learn, after the detection delay, that its link (or exchange) with `peerId`
-   * failed. One notice per holder, peer and instant: a failed connect and the message sent with
-   * it in the same step are one failure. */
-  notifyLinkLost(holder: number, peerId: string): void {
-    if (this.up[holder] !== 1) return;
-    const at = this.now + this.options.detectionDelayMs;
-    if (this.lastNoticeHolder === holder && this.lastNoticePeer === peerId && this.lastNoticeAt === at) return;
-    this.mustOwn(holder, "a link failure notice");
-    this.lastNoticeHolder = holder;
-    this.lastNoticePeer = peerId;
-    this.lastNoticeAt = at;
-    this.networkPending++;
-    this.queue.pushKeyed(at, this.nextKey(), EV_LINK_LOST, holder, this.incarnation[holder]!, 0, peerId, null);
-  }
-
   /** Applies `input` to node `i`'s core now, and its effects. */
   step(i: number, input: Input): void {
     const outer = this.origin;
     this.origin = i + 1;
     const effects = this.cores[i]!.step(input, this.now);
-    if (effects.length > 0) this.apply(i, effects);
+    if (effects.length > 0) this.net.apply(i, effects);
     this.origin = outer;
   }
 
   /** The key of the next event scheduled (see `scheduled`). */
-  private nextKey(): number {
+  nextKey(): number {
     const o = this.origin;
     return o * 4294967296 + this.scheduled[o]!++;
   }
@@ -487,131 +420,18 @@ export class Engine {
 
   /** Throws while split: the links table is one per thread, and a change on one would be missing
    * on the other. The paper's cycles (shuffles only) change no link. */
-  private notSplit(what: string): void {
+  notSplit(what: string): void {
     if (this.remote !== null) throw new Error(`split simulation: ${what} is not supported while the nodes are split between threads`);
   }
 
   /** Throws if node `i` is on the other thread: `what` cannot cross (see src/sim/partition.ts). */
-  private mustOwn(i: number, what: string): void {
+  mustOwn(i: number, what: string): void {
     const r = this.remote;
     if (r !== null && (i < r.lo || i >= r.hi)) throw new Error(`split simulation: ${what} for node ${i}, on the other thread, is not supported`);
   }
 
-  /** Turns one step's effects into events. */
-  private apply(i: number, effects: readonly Effect[]): void {
-    const stats = this.stats;
-    for (let k = 0; k < effects.length; k++) {
-      const e = effects[k]!;
-      switch (e.type) {
-        case "send": {
-          const t = peerIndex(e.to);
-          this.transmit(EV_DELIVER, i, t, e.message);
-          if (e.to.incarnation !== this.incarnation[t] && this.up[t] === 1) this.handshake(i, t);
-          break;
-        }
-        case "sendToContact": {
-          const t = this.addressIndex(e.address);
-          if (t < 0 || t === i) {
-            stats.messagesSent++;
-            this.networkPending++;
-            // Nobody at that address (or it is ourselves): refused after the detection delay.
-            this.queue.pushKeyed(this.now + this.options.detectionDelayMs, this.nextKey(), EV_CONTACT_FAILED, i, this.incarnation[i]!, 0, e.address, null);
-          } else {
-            this.transmit(EV_DELIVER_CONTACT, i, t, e.message);
-          }
-          break;
-        }
-        case "connect": {
-          const t = peerIndex(e.peer);
-          this.notSplit("a new link");
-          if (this.up[t] === 1 && (!this.partitioned || this.side[t] === this.side[i])) {
-            this.links.add(i, t, this.now);
-            if (e.peer.incarnation !== this.incarnation[t]) this.handshake(i, t);
-          } else {
-            // Nothing answers the dial (down, or across a partition): the dialler finds out, whether
-            // or not crashes of linked peers are detected.
-            this.notifyLinkLost(i, e.peer.id);
-          }
-          break;
-        }
-        case "disconnect": {
-          const t = parseIndex(e.peerId, 1);
-          this.notSplit("a closed link");
-          this.links.remove(i, t);
-          this.closeConnection(i, t);
-          break;
-        }
-        case "peerUp":
-          stats.peerUp++;
-          this.hooks?.peerUp?.(i, e.peer, this.now);
-          break;
-        case "peerDown":
-          stats.peerDown++;
-          this.hooks?.peerDown?.(i, e.peer, e.reason, this.now);
-          break;
-        case "passiveChanged":
-          stats.passiveChanged++;
-          break;
-        case "schedule":
-          if (this.timersOn) {
-            this.queue.pushKeyed(this.now + e.delayMs, this.nextKey(), EV_TIMER, i, this.incarnation[i]!, 0, e.timer, null);
-          }
-          break;
-        case "dropped":
-          stats.coreDropped[e.reason]++;
-          break;
-      }
-    }
-  }
-
-  /**
-   * Puts `message` from `from` to `to` on the wire: lost, failed at once (the target is down or
-   * across a partition: nothing can connect), or delivered after a latency.
-   */
-  private transmit(kind: number, from: number, to: number, message: Message): void {
-    const stats = this.stats;
-    stats.messagesSent++;
-    stats.sentByKind[message.kind]++;
-    const o = this.options;
-    if (o.loss > 0 && this.netRng.next() < o.loss) {
-      stats.lost++;
-      return;
-    }
-    if (this.up[to] !== 1 || (this.partitioned && this.side[to] !== this.side[from])) {
-      if (this.up[to] !== 1) stats.deadTarget++;
-      else stats.partitioned++;
-      this.sendFailed(kind, from, this.incarnation[from]!, to);
-      return;
-    }
-    if (kind === EV_DELIVER && this.links.has(from, to)) kind = EV_DELIVER_LINKED;
-    let at = this.now + o.latencyMin;
-    if (o.latencyMax !== o.latencyMin) {
-      at += this.netRng.next() * (o.latencyMax - o.latencyMin);
-      if (o.fifo) at = this.fifoTime(from, to, at);
-    }
-    const r = this.remote;
-    if (r !== null && (to < r.lo || to >= r.hi)) {
-      r.send(at, this.nextKey(), kind, to, this.incarnation[to]!, from, message);
-      return;
-    }
-    this.networkPending++;
-    this.queue.pushKeyed(at, this.nextKey(), kind, to, this.incarnation[to]!, from, message, this.records[from]!);
-  }
-
   private linkedEitherWay(a: number, b: number): boolean {
     return this.links.has(a, b) || this.links.has(b, a);
-  }
-
-  /** Delivery time of a message from `from` to `to` due at `at`, not before the previous one on
-   * that pair (equal times keep push order). */
-  private fifoTime(from: number, to: number, at: number): number {
-    return this.pairClock.next(from, to, at, this.now);
-  }
-
-  private addressIndex(address: string): number {
-    if (!address.startsWith(ADDRESS_PREFIX)) return -1;
-    const i = parseIndex(address, ADDRESS_PREFIX.length);
-    return i >= 0 && i < this.n ? i : -1;
   }
 
   private growNodes(c: number): void {
