@@ -19,7 +19,6 @@ import { ActiveView, PassiveView } from "../../src/protocol/views.js";
 import { Engine } from "../../src/sim/engine.js";
 import { EventQueue } from "../../src/sim/events.js";
 import { LinkTable } from "../../src/sim/links.js";
-import { Network } from "../../src/sim/network.js";
 import { PairClock } from "../../src/sim/pairs.js";
 import { isSimRecord, simRecord } from "../../src/sim/records.js";
 import { NumberBuffer } from "../../src/sim/wire.js";
@@ -30,7 +29,6 @@ import { ActiveViews } from "./views.js";
 const CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = [
   Simulation,
   Engine,
-  Network,
   EventQueue,
   LinkTable,
   PairClock,

@@ -1,8 +1,8 @@
 /**
  * The simulator's engine: node state, the event queue and the simulated links, and the hot loop
  * that runs the events. What a step's effects do on the network (deliveries after a latency,
- * timers, failure notices) is src/sim/network.ts; `Simulation` is the experiment-facing API over
- * both.
+ * timers, failure notices) is its base class, src/sim/network.ts; `Simulation` is the
+ * experiment-facing API over it.
  *
  * Network model (see also src/sim/index.ts): one connection per pair of nodes, FIFO, carrying the
  * long-lived links the cores ask for (`connect` / `disconnect`) and short-lived exchanges. A send to
@@ -55,7 +55,7 @@ export interface Remote {
   send(at: number, key: number, kind: number, to: number, toInc: number, from: number, message: Message): void;
 }
 
-export class Engine {
+export class Engine extends Network {
   readonly options: ResolvedSimOptions;
   readonly config: ProtocolConfig;
   readonly stats: SimStats = newStats();
@@ -93,8 +93,6 @@ export class Engine {
   timersOn: boolean;
   /** Network events (deliveries, failure notices) waiting; timers and actions are not counted. */
   networkPending = 0;
-  /** What the cores' effects do on the network (src/sim/network.ts). */
-  readonly net: Network = new Network(this);
   private readonly scratchHolders: number[] = [];
   /** Events taken off the queue together (see `run`), and their cores. */
   private readonly batch: Int32Array;
@@ -110,6 +108,7 @@ export class Engine {
   };
 
   constructor(options: SimOptions) {
+    super();
     this.options = resolveSimOptions(options);
     this.timersOn = this.options.timers;
     this.config = resolveConfig(options.protocol ?? {});
@@ -150,7 +149,7 @@ export class Engine {
     this.links.detach(i, holders);
     if (!notify) return;
     const id = this.records[i]!.id;
-    for (const h of holders) this.net.notifyLinkLost(h, id);
+    for (const h of holders) this.notifyLinkLost(h, id);
   }
 
   /**
@@ -168,7 +167,7 @@ export class Engine {
       const h = cut[k]!;
       const t = cut[k + 1]!;
       this.links.remove(h, t);
-      this.net.notifyLinkLost(h, this.records[t]!.id);
+      this.notifyLinkLost(h, this.records[t]!.id);
     }
     const q = this.queue;
     q.forEachWaiting((e) => {
@@ -372,12 +371,12 @@ export class Engine {
   ): void {
     if (this.up[to] !== 1 || this.incarnation[to] !== toInc) {
       this.stats.deadTarget++;
-      if (kind !== EV_DELIVER_LINKED) this.net.sendFailed(kind, sender, from.incarnation, to);
+      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
       return;
     }
     if (cut || (this.partitioned && this.side[to] !== this.side[sender])) {
       this.stats.partitioned++;
-      if (kind !== EV_DELIVER_LINKED) this.net.sendFailed(kind, sender, from.incarnation, to);
+      if (kind !== EV_DELIVER_LINKED) this.sendFailed(kind, sender, from.incarnation, to);
       return;
     }
     this.stats.messagesDelivered++;
@@ -392,7 +391,7 @@ export class Engine {
     const outer = this.origin;
     this.origin = i + 1;
     const effects = this.cores[i]!.step(input, this.now);
-    if (effects.length > 0) this.net.apply(i, effects);
+    if (effects.length > 0) this.applyEffects(i, effects);
     this.origin = outer;
   }
 
