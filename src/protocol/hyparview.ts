@@ -11,7 +11,7 @@ import { handleContactFailed, handleJoinInput, onForwardJoin, onJoin } from "./j
 import { handleJoinTimer, handleLeave, handleMaintenanceTimer } from "./maintenance.js";
 import { handleLinkLost, onDisconnect, onNeighbor, onNeighborReply } from "./neighbor.js";
 import { randomInt, type Rng } from "./rng.js";
-import { idHash } from "./views.js";
+import { recordHash } from "./id-hash.js";
 import { handleShuffleTimer, onShuffle, onShuffleReply } from "./shuffle.js";
 import { CoreState } from "./state.js";
 import type { Effect, Input, Message, PeerRecord, TimerKind } from "./types.js";
@@ -145,7 +145,7 @@ export class HyParView {
 
   private onMessage(from: PeerRecord, m: Message): void {
     const s = this.s;
-    const fromHash = idHash(from.id);
+    const fromHash = recordHash(from);
     if (s.isSelf(from, fromHash)) return s.drop("from-self", from.id);
     const invalid = this.validate(from, m);
     if (invalid) return s.drop(invalid, from.id);
@@ -162,7 +162,7 @@ export class HyParView {
       case "disconnect":
         return onDisconnect(s, from, m.leaving);
       case "shuffle":
-        if (s.isSelf(m.origin, idHash(m.origin.id))) return s.drop("from-self", from.id);
+        if (s.isSelf(m.origin, recordHash(m.origin))) return s.drop("from-self", from.id);
         return onShuffle(s, from, m.origin, m.entries, m.ttl, m.shuffleId);
       case "shuffleReply":
         return onShuffleReply(s, from, m.shuffleId, m.entries);
@@ -196,7 +196,7 @@ export class HyParView {
    * (the old one's link is gone; it is reported down as failed and the new one becomes a passive
    * candidate). A message from an older run than the one we know is stale. Returns false then.
    */
-  private admit(peer: PeerRecord, h = idHash(peer.id)): boolean {
+  private admit(peer: PeerRecord, h = recordHash(peer)): boolean {
     const s = this.s;
     s.admitReturning(peer);
     const a = s.active.indexOf(peer.id, h);

@@ -8,6 +8,7 @@ export {
   type ProtocolConfig,
 } from "./config.js";
 export { SeededRng, randomInt, type Rng } from "./rng.js";
+export { withIdHash } from "./id-hash.js";
 export type {
   DropReason,
   Effect,

@@ -99,7 +99,7 @@ export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord
   const next =
     ttl === 0 || s.active.length === 1
       ? -1
-      : s.active.pickConfirmed(s.rng, from.id, joiner.id);
+      : s.active.pickConfirmed(s.rng, from, joiner);
   if (next < 0) {
     // The walk ends here (ttl 0, a single active member, or nobody left to pass it to).
     if (!isSelf && s.active.indexOf(joiner.id) < 0 && !s.isLeft(joiner)) {

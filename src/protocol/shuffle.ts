@@ -6,7 +6,8 @@ import { addPassive } from "./passive.js";
 import { SENT_SHUFFLE_MEMORY, type CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
 import { randomInt } from "./rng.js";
-import { idHash, listed } from "./views.js";
+import { recordHash } from "./id-hash.js";
+import { listed } from "./views.js";
 
 /** Timer `shuffle`: one membership cycle. Sends SHUFFLE(self + ka active + kp passive, ttl = ARWL)
  * to a random confirmed active peer, then re-arms. */
@@ -45,7 +46,7 @@ export function onShuffle(
 ): void {
   const left = ttl - 1;
   if (left > 0 && s.active.length > 1) {
-    const next = s.active.pickConfirmed(s.rng, from.id, origin.id);
+    const next = s.active.pickConfirmed(s.rng, from, origin);
     if (next >= 0) {
       s.send(s.active.peer(next), { kind: "shuffle", origin, entries, ttl: left, shuffleId });
       return;
@@ -119,7 +120,7 @@ function integrate(s: CoreState, entries: readonly PeerRecord[], sent: readonly 
  * each is a cache miss). */
 const scratchHashes: number[] = [];
 function hashAll(entries: readonly PeerRecord[]): readonly number[] {
-  for (let j = 0; j < entries.length; j++) scratchHashes[j] = idHash(entries[j]!.id);
+  for (let j = 0; j < entries.length; j++) scratchHashes[j] = recordHash(entries[j]!);
   return scratchHashes;
 }
 

@@ -5,7 +5,8 @@
 import type { ProtocolConfig } from "./config.js";
 import type { Rng } from "./rng.js";
 import type { DropReason, Effect, Message, PeerRecord, TimerKind } from "./types.js";
-import { ActiveView, PassiveView, idHash } from "./views.js";
+import { recordHash } from "./id-hash.js";
+import { ActiveView, PassiveView } from "./views.js";
 
 /** A JOIN we sent to a contact and are waiting on. */
 export interface JoinAttempt {
@@ -77,7 +78,7 @@ export class CoreState {
     readonly config: ProtocolConfig,
     readonly rng: Rng,
   ) {
-    this.selfHash = idHash(self.id);
+    this.selfHash = recordHash(self);
     this.nextId = 1 + Math.floor(rng.next() * 2 ** 40);
     this.active = new ActiveView(config.activeViewSize);
     this.passive = new PassiveView(config.passiveViewSize);

@@ -12,18 +12,8 @@
  * simulated nodes every one of those objects is a cache miss.
  */
 import type { PeerRecord } from "./types.js";
+import { idHash, recordHash } from "./id-hash.js";
 import { randomInt, type Rng } from "./rng.js";
-
-/**
- * A 30-bit FNV-1a hash of an id. Views keep the hashes of their ids in a parallel array of small
- * integers, so a lookup compares numbers that sit side by side in memory and reads a record only
- * on a hash match.
- */
-export function idHash(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return h & 0x3fffffff;
-}
 
 /**
  * An insertion-ordered view keyed by peer id, with `width` numeric fields per entry. Mutate only
@@ -94,7 +84,7 @@ export class View {
 
   /** Appends an entry for `peer` (`hash`: its id's hash, if the caller has it) with every field 0;
    * returns its index. (A view that outgrows its capacity grows its arrays.) */
-  protected append(peer: PeerRecord, hash: number = idHash(peer.id)): number {
+  protected append(peer: PeerRecord, hash: number = recordHash(peer)): number {
     const i = this.n++;
     const w = this.width;
     if (i < this.recs.length) {
@@ -191,12 +181,12 @@ export class View {
     }
   }
 
-  /** Whether entry `i` is for `a` or `b` (hashes `ha`, `hb`; a null id matches nothing). */
-  protected isOneOf(i: number, ha: number, a: string | null, hb: number, b: string | null): boolean {
+  /** Whether entry `i` is for `a`'s or `b`'s id (hashes `ha`, `hb`; null matches nothing). */
+  protected isOneOf(i: number, ha: number, a: PeerRecord | null, hb: number, b: PeerRecord | null): boolean {
     const h = this.hashes[i]!;
     if (h !== ha && h !== hb) return false;
-    const id = this.recs[i]!.id;
-    return id === a || id === b;
+    const r = this.recs[i]!;
+    return (a !== null && (r === a || r.id === a.id)) || (b !== null && (r === b || r.id === b.id));
   }
 }
 
@@ -270,13 +260,13 @@ export class ActiveView extends View {
   }
 
   /**
-   * A uniformly random index among the confirmed entries whose id is neither `notA` nor `notB`
+   * A uniformly random index among the confirmed entries whose id is neither `notA`'s nor `notB`'s
    * (null: no exclusion), or -1. This runs at every hop of a FORWARD_JOIN or SHUFFLE walk: it
    * reads the hashes and the numbers, and a record only on a hash match.
    */
-  pickConfirmed(rng: Rng, notA: string | null, notB: string | null): number {
-    const ha = notA === null ? -1 : idHash(notA);
-    const hb = notB === null ? -1 : idHash(notB);
+  pickConfirmed(rng: Rng, notA: PeerRecord | null, notB: PeerRecord | null): number {
+    const ha = notA === null ? -1 : recordHash(notA);
+    const hb = notB === null ? -1 : recordHash(notB);
     const n = this.length;
     let count = 0;
     for (let i = 0; i < n; i++) if (!this.pending(i) && !this.isOneOf(i, ha, notA, hb, notB)) count++;

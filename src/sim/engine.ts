@@ -254,7 +254,8 @@ export class Engine extends Network {
   }
 
   /** Reads ahead what the batch's events will read first: their cores, and the senders' records
-   * and ids. The sum is kept only so that the reads are not optimised away. */
+   * (not their ids: a record carries its id hash). The sum is kept only so that the reads are not
+   * optimised away. */
   private warm(m: number): void {
     const q = this.queue;
     const batch = this.batch;
@@ -264,7 +265,7 @@ export class Engine extends Network {
       const e = batch[k]!;
       cores[k] = this.cores[q.node[e]!]!;
       const from = q.kind[e]! <= EV_DELIVER_CONTACT ? (q.ref2[e] as PeerRecord) : undefined;
-      if (from !== undefined) sum += from.id.length;
+      if (from !== undefined) sum += from.incarnation;
     }
     this.warmed = sum + HyParView.warm(cores as HyParView[], m);
     for (let k = 0; k < m; k++) cores[k] = undefined;

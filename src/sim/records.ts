@@ -1,17 +1,18 @@
 /**
  * The simulator's peer records: node `i` is id "n<i>" at address "sim:<i>". Each record also
- * carries its node index, inside the object and non-enumerable (it still compares equal to a plain
- * record of the same four fields), so that the simulator turns a record the core hands back into
- * a node index without reading the id string: at 100,000 nodes that string is one more cache miss
- * per message. The core never reads the index; it sees a PeerRecord.
+ * carries its node index and its id hash, inside the object and non-enumerable (it still compares
+ * equal to a plain record of the same four fields), so that neither the simulator (turning a
+ * record the core hands back into a node index) nor the core (hashing a sender or a shuffle
+ * entry) reads the id string: at 100,000 nodes that string is one more cache miss per record
+ * read. The core never reads the index; it sees a PeerRecord.
  */
-import type { PeerRecord } from "../protocol/index.js";
+import { withIdHash, type PeerRecord } from "../protocol/index.js";
 
 export const ADDRESS_PREFIX = "sim:";
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A class rather than an object literal: its instances have room inside the object for the
- * fifth, non-enumerable property (a literal of four has exactly four slots, and a fifth property
+ * two non-enumerable properties (a literal of four has exactly four slots, and a fifth property
  * would live in a separate array). */
 class SimRecord implements PeerRecord {
   readonly id: string;
@@ -26,6 +27,7 @@ class SimRecord implements PeerRecord {
     this.id = `n${i}`;
     this.address = ADDRESS_PREFIX + i;
     Object.defineProperty(this, "index", { value: i, enumerable: false });
+    withIdHash(this);
     Object.freeze(this);
   }
 }

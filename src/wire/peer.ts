@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { PeerSchema, type Peer } from "../../gen/hyparview/v1/membership_pb.js";
 import { NodeDescriptorSchema, type NodeDescriptor } from "../../gen/hyparview/v1/overlay_pb.js";
-import type { PeerRecord } from "../protocol/index.js";
+import { withIdHash, type PeerRecord } from "../protocol/index.js";
 import { parseAddress } from "./address.js";
 import { WireError } from "./errors.js";
 import {
@@ -87,13 +87,16 @@ export function decodePeer(d: NodeDescriptor | undefined, field: string): PeerRe
   checkAddress(p.address);
   checkMetadata(p.metadata);
   const incarnation = toSafeNumber(d.incarnation, `${field}.incarnation`);
-  // Frozen copies: the core keeps peer records and never expects them to change under it.
-  return Object.freeze({
-    id: p.id,
-    address: p.address,
-    incarnation,
-    metadata: Object.freeze({ ...p.metadata }),
-  });
+  // Frozen copies: the core keeps peer records and never expects them to change under it. Each
+  // carries its id hash, which the core would otherwise compute from the id at every message.
+  return Object.freeze(
+    withIdHash({
+      id: p.id,
+      address: p.address,
+      incarnation,
+      metadata: Object.freeze({ ...p.metadata }),
+    }),
+  );
 }
 
 /** The client API's view of a peer (membership.proto `Peer`: no incarnation). */

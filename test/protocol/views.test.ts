@@ -1,7 +1,8 @@
 /** Views and random selection: sampling must be uniform (a biased shuffle is a classic bug). */
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../src/protocol/index.js";
-import { ActiveView, PassiveView, idHash, sample } from "../../src/protocol/views.js";
+import { idHash } from "../../src/protocol/id-hash.js";
+import { ActiveView, PassiveView, sample } from "../../src/protocol/views.js";
 import { peer } from "./harness.js";
 
 /** Pearson's chi-square statistic of `counts` against a uniform expectation. */
@@ -168,9 +169,9 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     v.add(peer("d"), false, 0, 0, 0, 0);
     const rng = new SeededRng(4);
     const seen = new Set<string>();
-    for (let d = 0; d < 300; d++) seen.add(v.peer(v.pickConfirmed(rng, "a", "zz")).id);
+    for (let d = 0; d < 300; d++) seen.add(v.peer(v.pickConfirmed(rng, peer("a"), peer("zz"))).id);
     expect([...seen].sort()).toEqual(["c", "d"]);
-    expect(v.pickConfirmed(rng, "c", "d")).toBe(0);
+    expect(v.pickConfirmed(rng, peer("c"), v.peer(3))).toBe(0);
     for (let d = 0; d < 50; d++) expect(v.pickRandom(rng, true)).toBe(1);
     expect(v.upCount()).toBe(3);
     expect(v.confirmedPeers().map((p) => p.id)).toEqual(["a", "c", "d"]);
