@@ -27,6 +27,11 @@ export class View {
   /** Entry i's field f is at i * width + f. */
   protected readonly nums: number[];
   private n = 0;
+  /** Whether a field of some entry may be other than 0. Slots past the last entry are always 0, and
+   * while this is false every slot is: moving or dropping entries then leaves `nums` alone. A
+   * passive entry's fields are nearly always 0 (no failure, no rest), and they are most of a
+   * passive view's memory. */
+  private dirty = false;
 
   constructor(
     private readonly width: number,
@@ -74,12 +79,14 @@ export class View {
     return -1;
   }
 
-  /** Reads the view's head and the first, middle and last slots of its hashes and numbers, and
-   * changes nothing (see `HyParView.warm`). The sum is returned only so that the reads are kept. */
+  /** Reads the view's head, the first, middle and last slots of its hashes and, unless they are
+   * all 0, two of its numbers, and changes nothing (see `HyParView.warm`). The sum is returned
+   * only so that the reads are kept. */
   warm(): number {
     const hs = this.hashes;
     const nums = this.nums;
-    return this.n + hs[0]! + hs[hs.length >> 1]! + hs[hs.length - 1]! + nums[0]! + nums[nums.length >> 1]!;
+    const sum = this.n + hs[0]! + hs[hs.length >> 1]! + hs[hs.length - 1]!;
+    return this.dirty ? sum + nums[0]! + nums[nums.length >> 1]! : sum;
   }
 
   /** Appends an entry for `peer` (`hash`: its id's hash, if the caller has it) with every field 0;
@@ -94,8 +101,8 @@ export class View {
       this.recs.push(peer);
       this.hashes.push(hash);
     }
+    // Slots past the last entry are 0 (see `settle`).
     if (this.nums.length < (i + 1) * w) for (let f = 0; f < w; f++) this.nums.push(0);
-    else for (let f = 0; f < w; f++) this.nums[i * w + f] = 0;
     return i;
   }
 
@@ -104,7 +111,20 @@ export class View {
   }
 
   protected setNum(i: number, f: number, v: number): void {
+    if (v !== 0) this.dirty = true;
+    else if (!this.dirty) return;
     this.nums[i * this.width + f] = v;
+  }
+
+  /** After entries moved or were dropped: zeroes the slots of entries `n` to `upTo - 1`, then finds
+   * out whether any field is still other than 0. */
+  private settle(upTo: number): void {
+    const nums = this.nums;
+    const end = this.n * this.width;
+    for (let k = end; k < upTo * this.width; k++) nums[k] = 0;
+    let any = false;
+    for (let k = 0; k < end && !any; k++) any = nums[k] !== 0;
+    this.dirty = any;
   }
 
   removeAt(i: number): void {
@@ -117,9 +137,11 @@ export class View {
       hs[k] = hs[k + 1]!;
     }
     recs[last] = undefined;
+    if (!this.dirty) return;
     const nums = this.nums;
     const w = this.width;
     for (let k = i * w; k < last * w; k++) nums[k] = nums[k + w]!;
+    this.settle(last + 1);
   }
 
   /** Replaces the record at `i` with another of the same id (a newer incarnation); fields reset. */
@@ -129,8 +151,10 @@ export class View {
   }
 
   clear(): void {
-    for (let i = 0; i < this.n; i++) this.recs[i] = undefined;
+    const n = this.n;
+    for (let i = 0; i < n; i++) this.recs[i] = undefined;
     this.n = 0;
+    if (this.dirty) this.settle(n);
   }
 
   /**
@@ -149,6 +173,7 @@ export class View {
     const recs = this.recs;
     const hs = this.hashes;
     const nums = this.nums;
+    const moveNums = this.dirty;
     let removed = 0;
     let to = 0;
     for (let from = 0; from < n; from++) {
@@ -161,12 +186,13 @@ export class View {
       if (to !== from) {
         recs[to] = p;
         hs[to] = h;
-        for (let f = 0; f < w; f++) nums[to * w + f] = nums[from * w + f]!;
+        if (moveNums) for (let f = 0; f < w; f++) nums[to * w + f] = nums[from * w + f]!;
       }
       to++;
     }
     for (let k = to; k < n; k++) recs[k] = undefined;
     this.n = to;
+    if (moveNums) this.settle(n);
     return removed;
   }
 

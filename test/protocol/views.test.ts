@@ -125,6 +125,57 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([0, 0, 0]);
   });
 
+  it("keeps every entry's fields through random changes, as an array of entry objects would", () => {
+    // Most fields 0, as in a passive view, so that the view often has no field other than 0 and
+    // then leaves its numbers alone; the model says what every field must read.
+    const rng = new SeededRng(11);
+    const r = (n: number) => Math.floor(rng.next() * n);
+    const value = () => (r(3) === 0 ? 1 + r(1000) / 8 : 0);
+    for (let run = 0; run < 20; run++) {
+      const v = new PassiveView(6);
+      let model: { id: string; f: [number, number, number] }[] = [];
+      for (let step = 0; step < 300; step++) {
+        const op = r(8);
+        if (op <= 1 && model.length < 8) {
+          const id = `p${r(12)}`;
+          if (v.indexOf(id) >= 0) continue;
+          const f: [number, number, number] = [value(), value(), value()];
+          v.add(peer(id), ...f);
+          model.push({ id, f });
+        } else if (op === 2 && model.length > 0) {
+          const i = r(model.length);
+          v.removeAt(i);
+          model.splice(i, 1);
+        } else if (op === 3 && model.length > 0) {
+          const drop = [0, 1, 2].map(() => `p${r(12)}`);
+          const max = r(4);
+          let left = max;
+          const kept = model.filter((e) => !(left > 0 && drop.includes(e.id) && left-- > 0));
+          expect(v.removeSome(drop.map((id) => peer(id)), drop.map(idHash), max)).toBe(model.length - kept.length);
+          model = kept;
+        } else if (op === 4 && model.length > 0) {
+          const i = r(model.length);
+          const f: [number, number, number] = [value(), value(), value()];
+          v.setFailure(i, ...f);
+          model[i]!.f = f;
+        } else if (op === 5 && model.length > 0) {
+          const i = r(model.length);
+          v.clearFailures(i);
+          model[i]!.f = [0, 0, model[i]!.f[2]];
+        } else if (op === 6 && model.length > 0) {
+          const i = r(model.length);
+          v.replacePeer(i, peer(model[i]!.id, 2));
+          model[i]!.f = [0, 0, 0];
+        } else if (op === 7 && r(10) === 0) {
+          v.clear();
+          model = [];
+        }
+        expect(ids(v)).toEqual(model.map((e) => e.id));
+        expect(v.peers().map((_, i) => [v.failures(i), v.firstFailureAt(i), v.retryAt(i)])).toEqual(model.map((e) => e.f));
+      }
+    }
+  });
+
   it("indexOfPeer finds the record held and any other record of its id, and trusts no hash alone", () => {
     const v = new PassiveView(4);
     const a = peer("a");
