@@ -176,6 +176,46 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     }
   });
 
+  it("keeps every active entry's fields through random changes, beyond its capacity too", () => {
+    const rng = new SeededRng(12);
+    const r = (n: number) => Math.floor(rng.next() * n);
+    const v = new ActiveView(3);
+    let model: { id: string; f: [boolean, number, number, number, number] }[] = [];
+    const fields = () => v.peers().map((_, i) => [v.pending(i), v.requestId(i), v.since(i), v.failures(i), v.firstFailureAt(i)]);
+    for (let step = 0; step < 2000; step++) {
+      const op = r(6);
+      if (op <= 1 && model.length < 7) {
+        const id = `p${r(12)}`;
+        if (v.indexOf(id) >= 0) continue;
+        const f: [boolean, number, number, number, number] = [r(2) === 0, r(3), r(3) * 0.25, r(2), r(2) * 0.5];
+        v.add(peer(id), ...f);
+        model.push({ id, f });
+      } else if (op === 2 && model.length > 0) {
+        const i = r(model.length);
+        v.removeAt(i);
+        model.splice(i, 1);
+      } else if (op === 3 && model.length > 0) {
+        const drop = [`p${r(12)}`, `p${r(12)}`];
+        const max = 1 + r(2);
+        let left = max;
+        const kept = model.filter((e) => !(left > 0 && drop.includes(e.id) && left-- > 0));
+        v.removeSome(drop.map((id) => peer(id)), drop.map(idHash), max);
+        model = kept;
+      } else if (op === 4 && model.length > 0) {
+        const i = r(model.length);
+        v.confirm(i);
+        model[i]!.f[0] = false;
+        model[i]!.f[3] = 0;
+      } else if (op === 5 && r(20) === 0) {
+        v.clear();
+        model = [];
+      }
+      expect(v.peers().map((p) => p.id)).toEqual(model.map((e) => e.id));
+      expect(fields()).toEqual(model.map((e) => e.f));
+      expect(v.upCount()).toBe(model.filter((e) => !e.f[0]).length);
+    }
+  });
+
   it("indexOfPeer finds the record held and any other record of its id, and trusts no hash alone", () => {
     const v = new PassiveView(4);
     const a = peer("a");
