@@ -1,5 +1,5 @@
 /**
- * The two views and the few random-selection helpers the rules need. Views are small (5 and 30 by
+ * The two views (random selection over them: selection.ts). Views are small (5 and 30 by
  * default), so they are insertion-ordered arrays scanned linearly: cheaper in time and memory than
  * maps at this size, which matters when a simulator holds a million of them.
  *
@@ -14,6 +14,7 @@
 import type { PeerRecord } from "./types.js";
 import { idHash, recordHash } from "./id-hash.js";
 import { randomInt, type Rng } from "./rng.js";
+import { indexPool, pickWhere, takeRandom } from "./selection.js";
 
 /**
  * An insertion-ordered view keyed by peer id, with `width` numeric fields per entry. Mutate only
@@ -396,13 +397,6 @@ export class PassiveView extends View {
   }
 }
 
-/** Entry indices to sample from: one scratch array, reused from call to call (no allocation). */
-const pool: number[] = [];
-function indexPool(): number[] {
-  pool.length = 0;
-  return pool;
-}
-
 /** Whether `p`'s id (with hash `h`) is one of `peers`' (hashes in `hashes`). Reads the records
  * only on a hash match, and then not at all if it is the same record. */
 export function listed(h: number, p: PeerRecord, peers: readonly PeerRecord[], hashes: readonly number[]): boolean {
@@ -410,35 +404,4 @@ export function listed(h: number, p: PeerRecord, peers: readonly PeerRecord[], h
     if (hashes[j] === h && (peers[j] === p || peers[j]!.id === p.id)) return true;
   }
   return false;
-}
-
-/** A uniformly random index in [0, n) that passes `ok`, or -1 if none does. */
-function pickWhere(rng: Rng, n: number, ok: (i: number) => boolean): number {
-  let count = 0;
-  for (let i = 0; i < n; i++) if (ok(i)) count++;
-  if (count === 0) return -1;
-  let k = randomInt(rng, count);
-  for (let i = 0; i < n; i++) {
-    if (ok(i) && k-- === 0) return i;
-  }
-  return -1;
-}
-
-/** Up to `k` distinct items of `items` passing `ok`, uniformly at random. */
-export function sample<T>(rng: Rng, items: readonly T[], k: number, ok?: (e: T) => boolean): T[] {
-  return takeRandom(rng, ok ? items.filter(ok) : items.slice(), k);
-}
-
-/** Up to `k` distinct items of `pool`, uniformly at random (partial Fisher-Yates, in place: the
- * pool is consumed and returned). */
-function takeRandom<T>(rng: Rng, pool: T[], k: number): T[] {
-  const n = Math.min(k, pool.length);
-  for (let i = 0; i < n; i++) {
-    const j = i + randomInt(rng, pool.length - i);
-    const t = pool[i]!;
-    pool[i] = pool[j]!;
-    pool[j] = t;
-  }
-  if (pool.length !== n) pool.length = n;
-  return pool;
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../src/protocol/index.js";
 import { idHash } from "../../src/protocol/id-hash.js";
-import { ActiveView, PassiveView, sample } from "../../src/protocol/views.js";
+import { sample } from "../../src/protocol/selection.js";
+import { ActiveView, PassiveView } from "../../src/protocol/views.js";
 import { peer } from "./harness.js";
 
 /** Pearson's chi-square statistic of `counts` against a uniform expectation. */
