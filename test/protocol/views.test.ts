@@ -126,6 +126,17 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     expect([v.failures(0), v.firstFailureAt(0), v.retryAt(0)]).toEqual([0, 0, 0]);
   });
 
+  /** Removes from `v` the entries of up to `max` of the ids `drop` (records made anew), as the
+   * rules do with the peers they sent; returns how many went. */
+  const removeIds = (v: PassiveView | ActiveView, drop: string[], max: number) =>
+    v.removeSome(drop.map((id) => peer(id)), drop.map(idHash), max);
+  /** What `removeIds` must leave of a model of the view: its entries in order, without the first
+   * `max` whose id is in `drop`. */
+  const withoutIds = <E extends { id: string }>(model: E[], drop: string[], max: number): E[] => {
+    let left = max;
+    return model.filter((e) => !(left > 0 && drop.includes(e.id) && left-- > 0));
+  };
+
   it("keeps every entry's fields through random changes, as an array of entry objects would", () => {
     // Most fields 0, as in a passive view, so that the view often has no field other than 0 and
     // then leaves its numbers alone; the model says what every field must read.
@@ -150,9 +161,8 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
         } else if (op === 3 && model.length > 0) {
           const drop = [0, 1, 2].map(() => `p${r(12)}`);
           const max = r(4);
-          let left = max;
-          const kept = model.filter((e) => !(left > 0 && drop.includes(e.id) && left-- > 0));
-          expect(v.removeSome(drop.map((id) => peer(id)), drop.map(idHash), max)).toBe(model.length - kept.length);
+          const kept = withoutIds(model, drop, max);
+          expect(removeIds(v, drop, max)).toBe(model.length - kept.length);
           model = kept;
         } else if (op === 4 && model.length > 0) {
           const i = r(model.length);
@@ -198,10 +208,8 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
       } else if (op === 3 && model.length > 0) {
         const drop = [`p${r(12)}`, `p${r(12)}`];
         const max = 1 + r(2);
-        let left = max;
-        const kept = model.filter((e) => !(left > 0 && drop.includes(e.id) && left-- > 0));
-        v.removeSome(drop.map((id) => peer(id)), drop.map(idHash), max);
-        model = kept;
+        removeIds(v, drop, max);
+        model = withoutIds(model, drop, max);
       } else if (op === 4 && model.length > 0) {
         const i = r(model.length);
         v.confirm(i);
