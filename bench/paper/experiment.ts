@@ -6,6 +6,7 @@
  */
 import { SeededRng, randomInt } from "../../src/protocol/index.js";
 import { Flooder } from "./flood.js";
+import { CachedFlooder } from "./flood-cache.js";
 import { directedCsr, undirected } from "./graph.js";
 import {
   averageShortestPath,
@@ -87,7 +88,7 @@ function overlayFor(base: Overlay, failed: Int32Array, consume: boolean): Overla
 
 /** Broadcast state for one failure run: reused scratch, counters. */
 export class Broadcaster {
-  private readonly flooder: Flooder;
+  private readonly flooder: CachedFlooder;
   private readonly aliveList: Int32Array;
   get aliveCount(): number {
     return this.aliveList.length;
@@ -103,13 +104,14 @@ export class Broadcaster {
     private readonly detection: Detection,
     private readonly rng: SeededRng,
   ) {
-    this.flooder = new Flooder(alive, ov.sim.config.activeViewSize);
+    this.flooder = new CachedFlooder(alive, ov.sim.config.activeViewSize);
     this.aliveList = sampleAlive(alive, Infinity, rng);
   }
 
   /** One broadcast from a random correct node; then (with "send" detection) every failed send is
    * reported to its sender's core as `linkLost`, and the network runs until quiet: repair runs
-   * between messages. Returns the fraction of correct nodes that delivered it. */
+   * between messages. Returns the fraction of correct nodes that delivered it. Once repair is
+   * done, a flood's outcome is reused for the next sources in its component (flood-cache.ts). */
   broadcast(): number {
     const src = this.aliveList[randomInt(this.rng, this.aliveList.length)]!;
     const r = this.flooder.flood(this.ov.views, src);

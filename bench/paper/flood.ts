@@ -42,6 +42,11 @@ export class Flooder {
   /** Detections of the last flood: sender at 2i, failed peer at 2i+1. */
   detected: Int32Array;
 
+  /** The nodes the last flood reached, in the order they were reached: the first `delivered`. */
+  get reachedOrder(): Int32Array {
+    return this.queue;
+  }
+
   /** `alive[u]` is 0 for failed nodes; read once, here. */
   constructor(alive: Uint8Array, maxDegree: number) {
     const n = alive.length;

@@ -13,6 +13,8 @@ export class ActiveViews implements RowSource {
   /** Row u is adj[u * width .. u * width + deg[u]). */
   private readonly adj: Int32Array;
   private readonly deg: Uint8Array;
+  /** Changes with every row that changes (see flood-cache.ts). */
+  version = 0;
 
   constructor(
     readonly n: number,
@@ -30,6 +32,7 @@ export class ActiveViews implements RowSource {
     if (d >= this.width) throw new Error(`node ${u}: more than ${this.width} confirmed active peers`);
     this.adj[base + d] = v;
     this.deg[u] = d + 1;
+    this.version++;
   }
 
   /** `u` reported `v` down. Order within a row does not matter: swap with the last. */
@@ -40,6 +43,7 @@ export class ActiveViews implements RowSource {
       if (this.adj[base + i] === v) {
         this.adj[base + i] = this.adj[base + d - 1]!;
         this.deg[u] = d - 1;
+        this.version++;
         return;
       }
     }
@@ -61,6 +65,7 @@ export class ActiveViews implements RowSource {
     const c = new ActiveViews(this.n, this.width);
     c.adj.set(this.adj);
     c.deg.set(this.deg);
+    c.version = this.version;
     return c;
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { randomInt, SeededRng } from "../../src/protocol/index.js";
 import { Flooder } from "../../bench/paper/flood.js";
+import { CachedFlooder } from "../../bench/paper/flood-cache.js";
 import { directedCsr, undirected, type Csr, type RowSource } from "../../bench/paper/graph.js";
 import {
   averageShortestPath,
@@ -222,6 +223,88 @@ describe("flood", () => {
     // 0 sends 2, 1 and 2 send to each other (2 duplicates), 2 sends to 3, 3 sends to 4.
     expect(r.messages).toBe(6);
     expect(r.duplicates).toBe(2);
+  });
+});
+
+describe("cached flood", () => {
+  /** What a broadcast reads of a flood, cached or not, with its failed sends. */
+  const outcome = (r: { delivered: number; messages: number; detections: number }, detected: Int32Array) => ({
+    delivered: r.delivered,
+    messages: r.messages,
+    detections: r.detections,
+    detected: Array.from(detected.subarray(0, 2 * r.detections)),
+  });
+
+  test("a one-way edge is not reused: from its far end the flood reaches less", () => {
+    // 0-1 both ways, 1 -> 2 only: from 0 the flood reaches {0, 1, 2}; from 2, only 2.
+    const v = both(3, [[0, 1]]);
+    v.add(1, 2);
+    const c = new CachedFlooder(all(3), 8);
+    expect(c.flood(v, 0).delivered).toBe(3);
+    expect(c.flood(v, 2).delivered).toBe(1);
+    expect(c.hits).toBe(0);
+  });
+
+  test("a component with every edge both ways is flooded once while the views stand still", () => {
+    const v = both(6, [[0, 1], [1, 2], [2, 0], [3, 4]]);
+    const c = new CachedFlooder(all(6), 8);
+    expect(c.flood(v, 0)).toMatchObject({ delivered: 3, messages: 4, detections: 0 });
+    expect(c.flood(v, 2)).toMatchObject({ delivered: 3, messages: 4, detections: 0 });
+    expect(c.hits).toBe(1);
+    // Another component, then a change: neither is answered from the cache.
+    expect(c.flood(v, 3)).toMatchObject({ delivered: 2, messages: 1 });
+    v.add(2, 3);
+    v.add(3, 2);
+    expect(c.flood(v, 1)).toMatchObject({ delivered: 5, messages: 6 });
+    expect(c.hits).toBe(1);
+  });
+
+  test("equals the plain flood through random changes, failed nodes and one-way edges", () => {
+    const rng = new SeededRng(11);
+    const n = 60;
+    const alive = all(n);
+    for (let k = 0; k < 6; k++) alive[randomInt(rng, n)] = 0;
+    const v = new ActiveViews(n, 5);
+    const row = new Int32Array(5);
+    const back = new Int32Array(5);
+    const link = (a: number, b: number, oneWay: boolean) => {
+      if (a === b || v.degree(a) >= 5 || v.degree(b) >= 5) return;
+      v.add(a, b);
+      if (!oneWay) v.add(b, a);
+    };
+    /** Drops every edge whose reverse is missing, as the far end's DISCONNECT would. */
+    const dropOneWay = () => {
+      for (let a = 0; a < n; a++) {
+        for (let i = v.row(a, row) - 1; i >= 0; i--) {
+          const b = row[i]!;
+          if (!Array.from(back.subarray(0, v.row(b, back))).includes(a)) v.remove(a, b);
+        }
+      }
+    };
+    for (let k = 0; k < 110; k++) link(randomInt(rng, n), randomInt(rng, n), false);
+    const plain = new Flooder(alive, 5);
+    const cached = new CachedFlooder(alive, 5);
+    const sources = sampleAlive(alive, Infinity, rng);
+    for (let step = 0; step < 2000; step++) {
+      const roll = randomInt(rng, 200);
+      const a = randomInt(rng, n);
+      if (roll < 2) link(a, randomInt(rng, n), roll === 0);
+      else if (roll < 4 && v.row(a, row) > 0) {
+        const b = row[randomInt(rng, v.degree(a))]!;
+        v.remove(a, b);
+        if (roll !== 2) v.remove(b, a);
+      } else if (roll === 4) dropOneWay();
+      const s = sources[randomInt(rng, sources.length)]!;
+      const want = plain.flood(v, s);
+      expect(outcome(cached.flood(v, s), cached.detected), `step ${step}`).toEqual(outcome(want, plain.detected));
+      // Now and then the senders forget the failed peers they found, as linkLost makes them; in
+      // between, floods keep finding them (from each source in its own order).
+      if (randomInt(rng, 4) === 0) {
+        for (let k = 0; k < want.detections; k++) v.remove(plain.detected[2 * k]!, plain.detected[2 * k + 1]!);
+      }
+    }
+    // The cache answered a good share of them: the test exercised it.
+    expect(cached.hits).toBeGreaterThan(500);
   });
 });
 
