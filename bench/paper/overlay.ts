@@ -7,7 +7,7 @@ import type { Channel } from "../../src/sim/channel.js";
 import { Simulation } from "../../src/sim/index.js";
 import { peerIndex } from "../../src/sim/records.js";
 import { deepCopy } from "./snapshot.js";
-import { fromTransferable, mergeHalves, toTransferable } from "./transfer.js";
+import { fromTransferable, mergeHalves, NUMBERS_PER_CORE, toTransferable } from "./transfer.js";
 import { ActiveViews } from "./views.js";
 
 /**
@@ -112,7 +112,7 @@ export class Overlay {
 
   /** This overlay as a worker thread can receive it (see transfer.ts). */
   transferable(): unknown {
-    return toTransferable({ sim: this.sim, views: this.views, buildMs: this.buildMs });
+    return toTransferable({ sim: this.sim, views: this.views, buildMs: this.buildMs }, NUMBERS_PER_CORE * this.sim.size);
   }
 
   /** The overlay `transferable` made, in this thread, with hooks of its own. */

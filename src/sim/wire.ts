@@ -17,8 +17,15 @@ const SHUFFLE_REPLY = 6;
 
 /** A growable list of numbers. */
 export class NumberBuffer {
-  data = new Float64Array(1 << 12);
+  data: Float64Array;
   length = 0;
+
+  /** `capacity`: numbers it holds before it first grows. Room that is never written costs no
+   * memory (a large buffer's pages are mapped on first write), and every growth copies the whole
+   * buffer into fresh pages: a page's first write is a fault, which costs microseconds here. */
+  constructor(capacity = 1 << 12) {
+    this.data = new Float64Array(Math.max(1, capacity));
+  }
 
   push(x: number): void {
     if (this.length === this.data.length) {
@@ -27,6 +34,13 @@ export class NumberBuffer {
       this.data = d;
     }
     this.data[this.length++] = x;
+  }
+
+  /** Appends every number of `xs` (one bulk copy). */
+  pushAll(xs: ArrayLike<number>): void {
+    this.reserve(xs.length);
+    this.data.set(xs, this.length);
+    this.length += xs.length;
   }
 
   /** Room for `k` more numbers. */

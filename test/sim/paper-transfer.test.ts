@@ -66,6 +66,20 @@ describe("overlay transfer", () => {
     const t = toTransferable({ a: 1 }) as { stream: Float64Array };
     t.stream[0] = 99;
     expect(() => fromTransferable(t, {})).toThrow(/bad stream \(tag 99 at 0\)/);
+    // A stream that says it holds more than the value read from it.
+    const long = toTransferable([1, 2]) as { length: number };
+    expect(() => fromTransferable({ ...long, length: long.length + 1 }, {})).toThrow(/read \d+ of \d+ numbers/);
+  });
+
+  it("sends the same whatever room the stream starts with, and only what was written", () => {
+    const root = { xs: Array.from({ length: 700 }, (_, i) => i + 0.5), more: [[1, 2], { y: 3 }, "s"] };
+    for (const capacity of [1, 16, 4096]) {
+      const t = toTransferable(root, capacity) as { stream: Float64Array; length: number };
+      expect(t.stream.length).toBeGreaterThanOrEqual(t.length);
+      expect(fromTransferable(structuredClone(t), {})).toEqual(root);
+    }
+    const small = toTransferable(root, 1) as { length: number };
+    expect((toTransferable(root, 1 << 20) as { length: number }).length).toBe(small.length);
   });
 
   it("refuses an object of a class it does not know", () => {

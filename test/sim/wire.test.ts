@@ -49,6 +49,17 @@ describe("wire", () => {
     expect(m).toEqual({ kind: "shuffleReply", shuffleId: 1, entries: many });
   });
 
+  it("appends numbers in bulk, past its first room and from any start", () => {
+    for (const capacity of [1, 5, 64]) {
+      const out = new NumberBuffer(capacity);
+      out.push(-1);
+      out.pushAll([0.5, 2, 3]);
+      out.pushAll(Float64Array.from({ length: 40 }, (_, i) => i));
+      out.pushAll([]);
+      expect(Array.from(out.data.subarray(0, out.length))).toEqual([-1, 0.5, 2, 3, ...Array.from({ length: 40 }, (_, i) => i)]);
+    }
+  });
+
   it("refuses a record that is not the simulator's", () => {
     const out = new NumberBuffer();
     const stranger = { id: "n1", address: "elsewhere", incarnation: 1, metadata: {} };
