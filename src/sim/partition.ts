@@ -114,10 +114,11 @@ export class Partition implements Remote {
 
   /**
    * Ends the split: each side sends the other its nodes' cores (`mirror` makes them sendable,
-   * `revive` makes them cores again), its share of the statistics and its nodes' event counts.
-   * Afterwards both sides hold the whole simulation, as one thread would.
+   * `revive` makes them cores again, given the cores this side holds for those nodes: as they
+   * were when the split began, never run since), its share of the statistics and its nodes' event
+   * counts. Afterwards both sides hold the whole simulation, as one thread would.
    */
-  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown) => HyParView[]): void {
+  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[]): void {
     const e = this.engine;
     const mirrored = mirror(e.cores.slice(this.lo, this.hi));
     const mine: HalfPost = {
@@ -126,10 +127,11 @@ export class Partition implements Remote {
       scheduled: e.scheduledCounts(this.lo, this.hi),
     };
     const theirs = this.channel.swap<HalfPost>(mine, mirrored.transfer);
-    const cores = revive(theirs.cores);
     // The other side's nodes are the ones outside [lo, hi): before or after it.
     const otherLo = this.lo === 0 ? this.hi : 0;
-    if (cores.length !== (this.lo === 0 ? e.n - this.hi : this.lo)) throw new Error(`split simulation: got ${cores.length} cores from the other side`);
+    const otherCount = this.lo === 0 ? e.n - this.hi : this.lo;
+    const cores = revive(theirs.cores, e.cores.slice(otherLo, otherLo + otherCount));
+    if (cores.length !== otherCount) throw new Error(`split simulation: got ${cores.length} cores from the other side`);
     for (let k = 0; k < cores.length; k++) e.cores[otherLo + k] = cores[k]!;
     e.setScheduledCounts(otherLo, theirs.scheduled);
     add(e.stats, theirs.stats);

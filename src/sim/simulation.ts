@@ -110,7 +110,7 @@ export class Simulation {
 
   /** Ends the split: the two sides swap their nodes' cores (`mirror` makes them sendable to the
    * other thread, `revive` makes them cores again) and each holds the whole simulation again. */
-  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown) => HyParView[]): void {
+  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[]): void {
     const p = this.part;
     if (p === null) throw new SimOptionError("merge", "not split");
     this.e.remote = null;

@@ -61,6 +61,49 @@ describe("overlay transfer", () => {
     expect(back.self).toBe(back);
   });
 
+  it("reads into the objects this thread holds where they match, and makes the rest anew", () => {
+    const config = Object.freeze({ a: 1, b: "x" });
+    const source = {
+      config,
+      xs: [3, 0.25, 7],
+      items: [{ k: 2 }, { k: 3 }],
+      map: new Map([["m", 1]]),
+      odd: { k: 9 },
+      twice: [{ k: 4 }, { k: 5 }],
+      other: Object.freeze({ a: 2, b: "x" }),
+    };
+    const shared = { k: 0 };
+    const held = {
+      config: Object.freeze({ a: 1, b: "x" }),
+      xs: [0, 0, 0, 0],
+      items: [{ k: 0 }],
+      map: new Map([["old", 2]]),
+      odd: { k: 0, extra: 1 },
+      twice: [shared, shared],
+      other: Object.freeze({ a: 1, b: "x" }),
+    };
+    const parts = { config: held.config, xs: held.xs, items: held.items, item: held.items[0], map: held.map, odd: held.odd, other: held.other };
+    const back = fromTransferable(structuredClone(toTransferable(source)), {}, [], held) as typeof held;
+    expect(back).toBe(held);
+    expect(back).toEqual(source);
+    // Filled in place: the same objects, with the stream's values.
+    expect(back.xs).toBe(parts.xs);
+    expect(back.items).toBe(parts.items);
+    expect(back.items[0]).toBe(parts.item);
+    expect(back.map).toBe(parts.map);
+    expect([...back.map]).toEqual([["m", 1]]);
+    // A frozen object equal to the one held is the one held; one that differs is made anew.
+    expect(back.config).toBe(parts.config);
+    expect(back.other).not.toBe(parts.other);
+    // Other properties than the stream's: made anew, the held object untouched.
+    expect(back.odd).not.toBe(parts.odd);
+    expect(parts.odd).toEqual({ k: 0, extra: 1 });
+    // One held object in two places is filled once: two objects of the stream never share it.
+    expect(back.twice[0]).toBe(shared);
+    expect(back.twice[1]).not.toBe(shared);
+    expect(back.twice.map((x) => x.k)).toEqual([4, 5]);
+  });
+
   it("refuses what it cannot send, and a stream that is not one", () => {
     expect(() => toTransferable({ s: Symbol("s") })).toThrow(/a symbol \(property "s"\) cannot be sent/);
     const t = toTransferable({ a: 1 }) as { stream: Float64Array };

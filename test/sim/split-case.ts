@@ -28,16 +28,31 @@ function cycles(sim: Simulation, c: SplitCase): void {
   for (let k = 0; k < c.cycles; k++) sim.cycle({ maintenance: false, spreadMs: sim.config.shuffleIntervalMs });
 }
 
-/** The cycles in one thread. */
-export function runAlone(sim: Simulation, c: SplitCase): void {
-  cycles(sim, c);
+/**
+ * After the cycles, in one thread again: every third node crashes, the others hear of it and
+ * repair, and one more cycle runs. Every core of both halves then runs on its merged state, its
+ * views' lookups included.
+ */
+function afterwards(sim: Simulation): void {
+  const failed: number[] = [];
+  for (let i = 1; i < sim.size; i += 3) failed.push(i);
+  sim.crash(failed, { detect: true });
+  sim.runUntilQuiet();
+  sim.cycle({ maintenance: false, spreadMs: sim.config.shuffleIntervalMs });
 }
 
-/** The cycles split with the other side of `channel`, then merged. */
+/** The cycles in one thread, then `afterwards`. */
+export function runAlone(sim: Simulation, c: SplitCase): void {
+  cycles(sim, c);
+  afterwards(sim);
+}
+
+/** The cycles split with the other side of `channel`, merged, then `afterwards`. */
 export function runSplit(sim: Simulation, c: SplitCase, channel: Channel): void {
   sim.split(channel);
   cycles(sim, c);
   mergeHalves(sim);
+  afterwards(sim);
 }
 
 /** Every node's active and passive view, in order, the clock and the counters. */
