@@ -6,8 +6,10 @@
  *
  * Filling the objects in place matters for speed, not only for memory. V8 gives an object made by
  * a generated constructor (snapshot.ts) a hidden class of its own, so new cores beside this
- * thread's own would make every property access in the core see two or three shapes; at 100,000
- * nodes the experiments after a split ran about twice as slowly on such an overlay. For the same
+ * thread's own would make every property access in the core see two or three shapes. At 20,000
+ * nodes the experiments after a split ran about twice as slowly on such an overlay as after a build
+ * in one thread; at 100,000 the part after the build took 40-42 s against 32 s filled in place
+ * (bench/paper/PERFORMANCE.md). For the same
  * reason the reader gives numbers and strings back in the form the core's own code makes them: an
  * integer as a small integer (read from a Float64Array it would be a boxed double, and one such
  * value turns a field that held small integers into one of boxed numbers for every object of that
