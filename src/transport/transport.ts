@@ -1,6 +1,7 @@
 /**
  * The peer transport: the core's send / sendToContact / connect / disconnect effects as
- * OverlayService/Connect streams over grpc-js, and link events back to the node.
+ * OverlayService/Connect streams over grpc-js, and link events back to the node (what arrives on
+ * a link is handled in incoming.ts).
  *
  * One link per peer id (whichever side dialled it); a handshake first, both ways; heartbeats and
  * a failure timeout on active links; short exchanges for everything else; bounded queues. See
@@ -13,23 +14,12 @@ import {
   type ConnectRequest,
   type OverlayMessage,
 } from "../../gen/hyparview/v1/overlay_pb.js";
-import { addService, isResponseDecodeError, makeClient } from "../grpc/index.js";
+import { addService, makeClient } from "../grpc/index.js";
 import type { Effect, Message, PeerRecord } from "../protocol/index.js";
-import {
-  WireError,
-  checkId,
-  checkPeer,
-  checkSize,
-  decodeFrame,
-  encodeHandshake,
-  encodeHeartbeat,
-  encodeMessage,
-  grpcMessageLimits,
-  type Frame,
-} from "../wire/index.js";
+import { checkPeer, checkSize, encodeHandshake, encodeHeartbeat, encodeMessage, grpcMessageLimits } from "../wire/index.js";
 import { ContactDialer } from "./contacts.js";
-import { Link, NODE_ID_TRAILER } from "./link.js";
-import { judgeHandshake } from "./handshake.js";
+import { Incoming } from "./incoming.js";
+import { Link } from "./link.js";
 import { due, tickMs } from "./monitor.js";
 import { LinkRegistry, type LinkSummary } from "./registry.js";
 import { TRANSPORT_DEFAULTS, type TransportHandlers, type TransportOptions, type TransportStats } from "./types.js";
@@ -49,6 +39,7 @@ export class Transport {
   private readonly startedAt = Date.now();
   private readonly reg: LinkRegistry;
   private readonly contacts: ContactDialer;
+  private readonly incoming: Incoming;
 
   constructor(private readonly o: TransportOptions) {
     this.me = o.self;
@@ -66,6 +57,7 @@ export class Transport {
       log: this.log,
     });
     this.reg = new LinkRegistry(o.handlers, this.log, () => this.me.id, o.queueLimit, (a) => this.contacts.next(a));
+    this.incoming = new Incoming(o, this.reg, this.h, this.log, () => this.me);
   }
 
   /** Our own record as peers see it. An advertised address ending in ":0" (tests, or listen and
@@ -85,7 +77,12 @@ export class Transport {
       server,
       OverlayService,
       { connect: (call) => this.accept(call) },
-      { onDecodeError: (_m, _f, call) => this.onUndecodable(call) },
+      {
+        onDecodeError: (_m, _f, call) => {
+          const link = this.serverLinks.get(call);
+          if (link) this.incoming.onUndecodable(link);
+        },
+      },
     );
     const creds = this.o.serverCredentials ?? grpc.ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) =>
@@ -212,7 +209,6 @@ export class Transport {
     this.contacts.start(address, encodeMessage(message));
   }
 
-
   /** `peerId` left the active view: flush (e.g. the DISCONNECT just queued), then end. */
   private disconnect(peerId: string): void {
     const link = this.reg.byId.get(peerId);
@@ -265,9 +261,9 @@ export class Transport {
     this.reg.track(link);
     this.reg.c.dials++;
     this.log.debug({ peer: peer?.id, link: link.serial, target }, "dial");
-    call.on("data", (res) => this.onFrame(link, res.message));
+    call.on("data", (res) => this.incoming.onFrame(link, res.message));
     call.on("error", () => {}); // the 'status' event that follows says everything
-    call.on("status", (s) => this.onClientStatus(link, s));
+    call.on("status", (s) => this.incoming.onClientStatus(link, s));
     link.writeNow(encodeHandshake(this.me, peer?.id ?? ""), Date.now());
     return link;
   }
@@ -281,172 +277,19 @@ export class Transport {
     this.serverLinks.set(call, link);
     this.reg.track(link);
     this.reg.c.inbound++;
-    call.on("data", (req: ConnectRequest) => this.onFrame(link, req.message));
+    call.on("data", (req: ConnectRequest) => this.incoming.onFrame(link, req.message));
     call.on("end", () => {
       // The dialler is done writing: send what we still have for it before our status.
       if (link.state === "open" && !link.finished) link.flush();
-      this.onPeerEnded(link, "peer ended the stream");
+      this.incoming.onPeerEnded(link, "peer ended the stream");
     });
-    call.on("cancelled", () => this.onPeerEnded(link, "peer cancelled the stream"));
-    call.on("error", () => this.onPeerEnded(link, "stream error"));
-    call.on("close", () => this.onPeerEnded(link, "stream closed"));
+    call.on("cancelled", () => this.incoming.onPeerEnded(link, "peer cancelled the stream"));
+    call.on("error", () => this.incoming.onPeerEnded(link, "stream error"));
+    call.on("close", () => this.incoming.onPeerEnded(link, "stream closed"));
     if (this.reg.shortLinks() > this.maxShortLinks) {
       this.reg.refuse(link, grpc.status.RESOURCE_EXHAUSTED, "too many links that are not active");
     }
   }
-
-  // ---- incoming -------------------------------------------------------------------------------
-
-  private onFrame(link: Link, m: OverlayMessage | undefined): void {
-    if (link.finished || link.state === "closed") return;
-    const now = Date.now();
-    link.lastReceived = now;
-    let frame: Frame;
-    try {
-      frame = decodeFrame(m, this.o.protocol);
-    } catch (e) {
-      if (!(e instanceof WireError)) throw e;
-      return this.badInput(link, e.reason, e.message);
-    }
-    if (!link.confirmed) {
-      if (frame.kind !== "handshake") return this.badInput(link, "handshake-expected", `got ${frame.kind} first`);
-      return this.onHandshake(link, frame);
-    }
-    if (frame.kind === "handshake") return this.badInput(link, "unexpected-handshake", "second handshake");
-    if (frame.kind === "heartbeat") return;
-    link.lastActivity = now;
-    this.reg.c.messagesReceived++;
-    this.h.message(link.peer!, frame.message);
-  }
-
-  /** A handshake completed on `link` (either direction): refuse it or make it the peer's link. */
-  private onHandshake(link: Link, hs: Extract<Frame, { kind: "handshake" }>): void {
-    const sender = hs.sender;
-    if (!link.dialled) link.targetKnown = hs.targetId !== "";
-    const other = this.reg.byId.get(sender.id);
-    const existing = other === link ? undefined : other;
-    const verdict = judgeHandshake(
-      {
-        selfId: this.me.id,
-        dialledByUs: link.dialled,
-        targetId: link.dialled ? link.targetId : hs.targetId,
-        existing: existing && {
-          confirmed: existing.confirmed,
-          incarnation: existing.peer?.incarnation,
-          dialledByUs: existing.dialled,
-          targetKnown: existing.targetKnown,
-          dead: existing.state === "parked",
-        },
-      },
-      sender,
-    );
-    // A contact that answers with another node's handshake was reached; one that is us was not.
-    if (link.contact && sender.id !== this.me.id) link.contact.reached = true;
-    switch (verdict.kind) {
-      case "refuse":
-        if (link.dialled) return this.reg.fail(link, verdict.details);
-        return this.reg.refuse(link, grpc.status.FAILED_PRECONDITION, verdict.details);
-      case "duplicate":
-        this.log.debug({ peer: sender.id, kept: existing!.serial, closed: link.serial }, "duplicate link closed");
-        return this.reg.retire(link, existing!);
-      case "accept":
-        if (verdict.existing === "replace") this.reg.replace(existing!, `newer incarnation ${sender.incarnation}`);
-        if (verdict.existing === "retire") {
-          this.log.debug({ peer: sender.id, kept: link.serial, closed: existing!.serial }, "duplicate link closed");
-          this.reg.unkey(existing!);
-          this.reg.retire(existing!, link);
-        }
-        if (!link.dialled) link.writeNow(encodeHandshake(this.me), Date.now());
-        return this.open(link, sender);
-    }
-  }
-
-  private open(link: Link, sender: PeerRecord): void {
-    link.peer = sender;
-    link.confirmed = true;
-    link.state = "open";
-    this.reg.key(sender.id, link);
-    this.log.debug({ peer: sender.id, link: link.serial, dialled: link.dialled, queued: link.queue.length }, "link up");
-    this.h.linkUp(sender);
-    if (link.finished) return; // the node reacted by closing it
-    link.flush();
-    if (link.queue.length > this.o.queueLimit) this.reg.overflow(link);
-  }
-
-  // ---- endings --------------------------------------------------------------------------------
-
-  private onClientStatus(link: Link, s: grpc.StatusObject): void {
-    if (link.finished || link.state === "closed") {
-      link.markClosed();
-      return;
-    }
-    if (s.code === grpc.status.ALREADY_EXISTS) return this.onRefusedDuplicate(link, s);
-    link.markClosed();
-    if (isResponseDecodeError(s)) {
-      this.reg.c.invalid++;
-      this.reg.notify(() => this.h.invalid("undecodable", link.confirmed ? link.peerId : undefined));
-    }
-    if (!link.confirmed) this.reg.c.dialFailures++;
-    this.reg.drop(link, `stream ended: ${grpc.status[s.code]} ${s.details}`, true);
-  }
-
-  /** The peer refused our stream: it keeps (or is dialling) another link with us. Move what we
-   * have onto that link, or park it until that link arrives. */
-  private onRefusedDuplicate(link: Link, s: grpc.StatusObject): void {
-    const named = s.metadata.get(NODE_ID_TRAILER)[0];
-    const id = typeof named === "string" ? named : "";
-    link.markClosed();
-    try {
-      checkId(id);
-    } catch {
-      return this.reg.drop(link, "refused as a duplicate without naming itself", true);
-    }
-    if ((link.targetId !== "" && id !== link.targetId) || id === this.me.id) {
-      return this.reg.drop(link, `refused as a duplicate by ${id}`, true);
-    }
-    if (link.contact) link.contact.reached = true;
-    const other = this.reg.byId.get(id);
-    if (other && other !== link) {
-      const ok = link.moveTo(other, this.o.queueLimit, Date.now());
-      this.reg.drop(link, "duplicate link", false);
-      if (!ok) this.reg.overflow(other);
-      return;
-    }
-    this.reg.unkey(link);
-    link.parkedId = id;
-    link.park(Date.now());
-    this.reg.key(id, link);
-  }
-
-  /** A server stream ended from the client's side (half-close, cancel, reset). */
-  private onPeerEnded(link: Link, why: string): void {
-    if (link.finished || link.state === "closed") return;
-    this.reg.drop(link, why, true);
-  }
-
-  private onUndecodable(call: object): void {
-    const link = this.serverLinks.get(call);
-    if (!link || link.finished) return;
-    // The adapter ends the call with INVALID_ARGUMENT right after this returns.
-    link.state = "closed";
-    this.reg.c.invalid++;
-    this.h.invalid("undecodable", link.confirmed ? link.peerId : undefined);
-    this.reg.drop(link, "undecodable message", true);
-  }
-
-  /** Bad input: INVALID_ARGUMENT (or a cancel on our own dial), then `invalid`. */
-  private badInput(link: Link, reason: string, detail: string): void {
-    this.reg.c.invalid++;
-    this.log.warn({ peer: link.confirmed ? link.peerId : undefined, reason, detail }, "invalid input from peer");
-    link.abort(grpc.status.INVALID_ARGUMENT, detail);
-    this.h.invalid(reason, link.confirmed ? link.peerId : undefined);
-    if (!link.confirmed && link.dialled) this.reg.c.dialFailures++;
-    this.reg.drop(link, reason, true);
-  }
-
-
-
-
 
   // ---- timers ---------------------------------------------------------------------------------
 
