@@ -23,6 +23,7 @@ export class Incoming {
     private readonly me: () => PeerRecord,
   ) {}
 
+  /** A frame arrived on `link`: its handshake first, then heartbeats and messages for the node. */
   onFrame(link: Link, m: OverlayMessage | undefined): void {
     if (link.finished || link.state === "closed") return;
     const now = Date.now();
@@ -101,6 +102,7 @@ export class Incoming {
 
   // ---- endings --------------------------------------------------------------------------------
 
+  /** Our dial's stream ended, with the peer's status. */
   onClientStatus(link: Link, s: grpc.StatusObject): void {
     if (link.finished || link.state === "closed") {
       link.markClosed();
@@ -150,6 +152,7 @@ export class Incoming {
     this.reg.drop(link, why, true);
   }
 
+  /** A message on an inbound stream could not be decoded (the gRPC adapter's hook). */
   onUndecodable(link: Link): void {
     if (link.finished) return;
     // The adapter ends the call with INVALID_ARGUMENT right after this returns.
