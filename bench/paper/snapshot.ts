@@ -75,9 +75,11 @@ function copierFor(proto: object, keys: readonly string[]): { keys: string[]; co
   const own = keys.slice();
   let copier: Copier | null = null;
   if (identifiers(own)) {
-    // Generated from identifiers only (checked above).
-    const body = own.map((k) => `x = o.${k}; this.${k} = typeof x === "object" && x !== null ? copy(x, memo) : x;`).join("\n");
-    copier = new Function("copy", `return function Copier(o, memo) { memo.set(o, this); let x; ${body} };`)(copy) as Copier;
+    // Generated from identifiers only (checked above). Each property gets an array copier of its
+    // own (see `arrayCopier`).
+    const body = own.map((k, i) => `x = o.${k}; this.${k} = typeof x === "object" && x !== null ? copy(x, memo, a[${i}]) : x;`).join("\n");
+    const a = own.map(() => arrayCopier());
+    copier = new Function("copy", "a", `return function Copier(o, memo) { memo.set(o, this); let x; ${body} };`)(copy, a) as Copier;
     copier.prototype = proto;
   }
   const shape = { keys: own, copier };
@@ -85,7 +87,39 @@ function copierFor(proto: object, keys: readonly string[]): { keys: string[]; co
   return shape;
 }
 
-function copy(v: unknown, memo: Map<object, unknown>): unknown {
+type ArrayCopier = (v: unknown[], memo: Map<object, unknown>) => unknown[];
+
+/**
+ * A function that copies an array: `slice` keeps the array's elements kind (the views' number
+ * arrays stay arrays of small integers and of unboxed doubles: views.ts), then the elements that
+ * are objects are copied in place. Each property of each shape gets a function of its own: once
+ * optimised, a loop that reads the elements of arrays of several kinds turns those of the narrower
+ * kinds (numbers) into the widest (any value, numbers boxed) as it reads them. One loop for every
+ * array turned nearly all of a copy's number arrays into arrays of boxed numbers (seen with
+ * `--allow-natives-syntax`). Each function's source is made unique by its number: V8 gives
+ * functions made from the same source one and the same feedback.
+ */
+let arrayCopiers = 0;
+function arrayCopier(): ArrayCopier {
+  return new Function(
+    "copy",
+    `return function copyArray${++arrayCopiers}(v, memo) {
+      const c = v.slice();
+      memo.set(v, c);
+      for (let i = 0; i < c.length; i++) {
+        const x = c[i];
+        if (typeof x === "object" && x !== null) c[i] = copy(x, memo);
+      }
+      return c;
+    };`,
+  )(copy) as ArrayCopier;
+}
+
+/** For arrays not held by an object's property (in an array, a Map or a Set). */
+const copyArray = arrayCopier();
+
+/** `arrays`: how an array met here is copied (see `arrayCopier`). */
+function copy(v: unknown, memo: Map<object, unknown>, arrays: ArrayCopier = copyArray): unknown {
   if (typeof v !== "object" || v === null) return v; // primitives and functions are shared
   // Frozen first: peer records are most of the references and are shared as they are, without
   // a memo lookup.
@@ -97,18 +131,7 @@ function copy(v: unknown, memo: Map<object, unknown>): unknown {
     memo.set(v, c);
     return c;
   }
-  if (Array.isArray(v)) {
-    // `slice` keeps the array's elements kind: the views' number arrays stay arrays of unboxed
-    // doubles (views.ts). Filling a `new Array(n)` instead gives boxed numbers once one array from
-    // that line has held objects (V8 then makes every array from it for objects).
-    const c = (v as unknown[]).slice();
-    memo.set(v, c);
-    for (let i = 0; i < c.length; i++) {
-      const x: unknown = c[i];
-      if (typeof x === "object" && x !== null) c[i] = copy(x, memo);
-    }
-    return c;
-  }
+  if (Array.isArray(v)) return arrays(v as unknown[], memo);
   if (v instanceof Map) {
     const c = new Map();
     memo.set(v, c);
