@@ -231,16 +231,24 @@ const fillers = new Map<string, Fillers>();
 function fillersFor(key: string): Fillers {
   let f = fillers.get(key);
   if (f === undefined) {
-    // Made anew per key (from constant code): each gets feedback, and store sites, of its own.
+    // Made anew per key, each from a source of its own (numbered): V8 gives functions made from the
+    // same source one and the same feedback, and so the same store sites.
+    const serial = fillers.size;
     const numbers = new Function(
       "a",
       "d",
       "at",
       "n",
-      "if (a.length > n) a.length = n;\n" +
+      `// numbers ${serial}\n` +
+        "if (a.length > n) a.length = n;\n" +
         "for (let i = 0; i < n; i++) { const x = d[at + i]; a[i] = (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x; }",
     ) as Fillers["numbers"];
-    const values = new Function("a", "n", "next", "if (a.length > n) a.length = n;\nfor (let i = 0; i < n; i++) a[i] = next(a[i]);") as Fillers["values"];
+    const values = new Function(
+      "a",
+      "n",
+      "next",
+      `// values ${serial}\nif (a.length > n) a.length = n;\nfor (let i = 0; i < n; i++) a[i] = next(a[i]);`,
+    ) as Fillers["values"];
     fillers.set(key, (f = { numbers, values }));
   }
   return f;
