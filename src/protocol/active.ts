@@ -56,7 +56,7 @@ export function addActive(s: CoreState, peer: PeerRecord, pending: boolean, requ
   // Failure history carried over from the passive view, so a failed attempt counts.
   let failures = 0;
   let firstFailureAt = 0;
-  const p = s.passive.indexOf(peer.id);
+  const p = s.passive.indexOfRecord(peer);
   if (p >= 0) {
     failures = s.passive.failures(p);
     firstFailureAt = s.passive.firstFailureAt(p);

@@ -31,18 +31,47 @@ export class HyParView {
    * of every core before the next level of any, so the processor fetches the cores' memory side
    * by side instead of one cache miss after another while the inputs run. Returns a number only
    * so that the reads are not optimised away.
+   *
+   * `activeOnly[k]` 1: core k's next input is a message that `readsPassive` says leaves the
+   * passive view alone, which is then not read: a read ahead that the input does not need is not
+   * free, it competes with the ones it does.
    */
-  static warm(cores: readonly HyParView[], count: number): number {
+  static warm(cores: readonly HyParView[], activeOnly: Uint8Array, count: number): number {
     const states = warmStates;
     for (let k = 0; k < count; k++) states[k] = cores[k]!.s;
     let sum = 0;
     for (let k = 0; k < count; k++) sum += states[k]!.now;
     for (let k = 0; k < count; k++) {
       const s = states[k]!;
-      sum += s.active.warm() + s.passive.warm();
+      sum += activeOnly[k] === 1 ? s.active.warm() : s.active.warm() + s.passive.warm();
       states[k] = undefined;
     }
     return sum;
+  }
+
+  /**
+   * Whether a step on message `m` may read the passive view (for `warm`). A SHUFFLE that still has
+   * hops to go (§4.4) and a FORWARD_JOIN neither at its end nor at PRWL (§4.2) are passed on
+   * along the active view; the passive view is read only in the rare cases where they cannot be
+   * (a single active peer, none to pass on to, a sender outside the active view). They are most
+   * of the messages: a shuffle walks ARWL hops. `prwl`: the configuration's.
+   */
+  static readsPassive(m: Message, prwl: number): boolean {
+    if (m.kind === "shuffle") return m.ttl <= 1;
+    if (m.kind === "forwardJoin") return m.ttl === 0 || m.ttl === prwl;
+    return true;
+  }
+
+  /**
+   * Reads the record that a step on message `m` reads first after the sender's, and changes
+   * nothing (for a host's read ahead, beside `warm`): a SHUFFLE's origin and a FORWARD_JOIN's
+   * joiner, which are checked against this node at every hop of their walk. Returns a number
+   * only so that the read is not optimised away.
+   */
+  static warmMessage(m: Message): number {
+    if (m.kind === "shuffle") return recordHash(m.origin);
+    if (m.kind === "forwardJoin") return recordHash(m.joiner);
+    return 0;
   }
 
   constructor(self: PeerRecord, config: ProtocolConfig, rng: Rng) {
@@ -177,7 +206,7 @@ export class HyParView {
         if (!ttlOk(m.ttl, c.arwl)) return "ttl-out-of-range" as const;
         // The walk travels along active links only (a pending one counts: the sender may have
         // accepted our NEIGHBOR before its answer reaches us).
-        if (this.s.active.indexOf(from.id) < 0) return "not-a-neighbor" as const;
+        if (this.s.active.indexOfRecord(from) < 0) return "not-a-neighbor" as const;
         return undefined;
       case "shuffle":
         if (!ttlOk(m.ttl, c.arwl)) return "ttl-out-of-range" as const;

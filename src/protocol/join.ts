@@ -3,6 +3,7 @@
  * with backoff that a real network needs (contacts may start after us, or be gone).
  */
 import { addActive, confirmActive } from "./active.js";
+import { recordHash } from "./id-hash.js";
 import { addPassive } from "./passive.js";
 import { randomInt } from "./rng.js";
 import type { CoreState } from "./state.js";
@@ -60,7 +61,7 @@ export function handleContactFailed(s: CoreState, address: string): void {
 export function onJoinAccepted(s: CoreState, from: PeerRecord): void {
   s.join = null;
   s.joinFailures = 0;
-  const i = s.active.indexOf(from.id);
+  const i = s.active.indexOfRecord(from);
   if (i >= 0) confirmActive(s, i);
   else addActive(s, from, false, 0);
 }
@@ -71,7 +72,7 @@ export function onJoinAccepted(s: CoreState, from: PeerRecord): void {
  * the evicted peer gets no FORWARD_JOIN (DESIGN.md: use the view after the eviction).
  */
 export function onJoin(s: CoreState, from: PeerRecord, requestId: number): void {
-  const i = s.active.indexOf(from.id);
+  const i = s.active.indexOfRecord(from);
   if (i >= 0) {
     // A retried JOIN (our answer was lost or late): answer again, do not walk again.
     confirmActive(s, i);
@@ -95,14 +96,15 @@ export function onJoin(s: CoreState, from: PeerRecord, requestId: number): void 
  * with ttl - 1 to a random confirmed active peer other than the sender.
  */
 export function onForwardJoin(s: CoreState, from: PeerRecord, joiner: PeerRecord, ttl: number): void {
-  const isSelf = joiner.id === s.self.id;
+  const joinerHash = recordHash(joiner);
+  const isSelf = s.isSelf(joiner, joinerHash);
   const next =
     ttl === 0 || s.active.length === 1
       ? -1
       : s.active.pickConfirmed(s.rng, from, joiner);
   if (next < 0) {
     // The walk ends here (ttl 0, a single active member, or nobody left to pass it to).
-    if (!isSelf && s.active.indexOf(joiner.id) < 0 && !s.isLeft(joiner)) {
+    if (!isSelf && s.active.indexOfPeer(joiner, joinerHash) < 0 && !s.isLeft(joiner)) {
       const requestId = s.newId();
       addActive(s, joiner, true, requestId);
       s.send(joiner, { kind: "neighbor", priority: "high", requestId });

@@ -19,7 +19,7 @@ import type { NeighborPriority, PeerRecord } from "./types.js";
  * (crossing requests) is confirmed and accepted.
  */
 export function onNeighbor(s: CoreState, from: PeerRecord, priority: NeighborPriority, requestId: number): void {
-  const i = s.active.indexOf(from.id);
+  const i = s.active.indexOfRecord(from);
   if (i >= 0) {
     confirmActive(s, i);
   } else if (priority === "high" || s.upCount() < s.config.activeViewSize) {
@@ -45,7 +45,7 @@ export function onNeighborReply(s: CoreState, from: PeerRecord, requestId: numbe
     if (s.probe !== null && s.probe.requestId === requestId) s.probe = null;
     return;
   }
-  const i = s.active.indexOf(from.id);
+  const i = s.active.indexOfRecord(from);
   if (i >= 0 && s.active.pending(i) && s.active.requestId(i) === requestId) {
     if (accepted) {
       confirmActive(s, i);
@@ -81,7 +81,7 @@ export function onDisconnect(s: CoreState, from: PeerRecord, leaving: boolean): 
     s.markLeft(from, s.now + s.config.leftDenyMs);
     removePassive(s, from.id);
   }
-  const i = s.active.indexOf(from.id);
+  const i = s.active.indexOfRecord(from);
   if (i < 0) {
     if (!leaving) s.drop("not-a-neighbor", from.id);
     return;

@@ -2,6 +2,7 @@
  * Passive view operations: adding entries with the paper's eviction order, recording failed
  * attempts without purging on the first one, and choosing repair candidates.
  */
+import { recordHash } from "./id-hash.js";
 import type { CoreState } from "./state.js";
 import type { PeerRecord } from "./types.js";
 
@@ -21,8 +22,9 @@ export function addPassive(
   firstFailureAt = 0,
   retryAt = 0,
 ): boolean {
-  if (peer.id === s.self.id || s.active.indexOf(peer.id) >= 0 || s.isLeft(peer)) return false;
-  const known = s.passive.indexOf(peer.id);
+  const h = recordHash(peer);
+  if (s.isSelf(peer, h) || s.active.indexOfPeer(peer, h) >= 0 || s.isLeft(peer)) return false;
+  const known = s.passive.indexOfPeer(peer, h);
   if (known >= 0) {
     if (peer.incarnation > s.passive.peer(known).incarnation) {
       s.passive.replacePeer(known, peer);
@@ -39,7 +41,7 @@ export function addPassive(
 function evictOne(s: CoreState, preferEvict?: readonly PeerRecord[]): void {
   if (preferEvict) {
     for (const p of preferEvict) {
-      const i = s.passive.indexOf(p.id);
+      const i = s.passive.indexOfRecord(p);
       if (i >= 0) {
         s.passive.removeAt(i);
         return;
@@ -74,7 +76,7 @@ export function recordFailure(s: CoreState, peer: PeerRecord, failures: number, 
   }
   // Retried after the maintenance interval, doubling per failure up to 16 intervals.
   const retryAt = s.now + s.config.maintenanceIntervalMs * 2 ** Math.min(count - 1, 4);
-  const i = s.passive.indexOf(peer.id);
+  const i = s.passive.indexOfRecord(peer);
   if (i >= 0) s.passive.setFailure(i, count, first, retryAt);
   else addPassive(s, peer, undefined, count, first, retryAt);
 }

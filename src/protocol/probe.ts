@@ -60,7 +60,7 @@ export function onProbeReply(s: CoreState, from: PeerRecord, accepted: boolean):
   s.probe = null;
   if (!accepted) return;
   for (let i = 0; i < s.passive.length; i++) s.passive.clearFailures(i);
-  if (s.active.indexOf(from.id) < 0) addActive(s, from, false, 0);
+  if (s.active.indexOfRecord(from) < 0) addActive(s, from, false, 0);
 }
 
 /** The probe could not be delivered or went unanswered: one more failure for that entry. */

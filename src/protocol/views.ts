@@ -80,6 +80,12 @@ export class View {
     return -1;
   }
 
+  /** Index of the entry for `peer`'s id, or -1: `indexOfPeer` with the hash the record carries (its
+   * id string is then not read, as `indexOf(peer.id)` would). */
+  indexOfRecord(peer: PeerRecord): number {
+    return this.indexOfPeer(peer, recordHash(peer));
+  }
+
   /** Reads the view's head, the first, middle and last slots of its hashes and, unless they are
    * all 0, two of its numbers, and changes nothing (see `HyParView.warm`). The sum is returned
    * only so that the reads are kept. */

@@ -97,6 +97,8 @@ export class Engine extends Network {
   /** Events taken off the queue together (see `run`), and their cores. */
   private readonly batch: Int32Array;
   private readonly batchCores: (HyParView | undefined)[] = [];
+  /** Per event of the batch: 1 if its step leaves the passive view alone (`HyParView.warm`). */
+  private readonly batchActiveOnly: Uint8Array;
   /** The sum of what `warm` read, kept so that the reads are not optimised away. */
   warmed = 0;
   /** The input of every delivery, refilled each time rather than allocated per message: a core
@@ -117,6 +119,7 @@ export class Engine extends Network {
     this.seedRng = new SeededRng(this.options.seed).fork();
     this.links = new LinkTable(options.nodes ?? 0);
     this.batch = new Int32Array(this.options.batch);
+    this.batchActiveOnly = new Uint8Array(this.options.batch);
   }
 
   /** Creates a node (not started) and returns its index. */
@@ -253,21 +256,30 @@ export class Engine extends Network {
     }
   }
 
-  /** Reads ahead what the batch's events will read first: their cores, and the senders' records
-   * (not their ids: a record carries its id hash). The sum is kept only so that the reads are not
-   * optimised away. */
+  /** Reads ahead what the batch's events will read first: the senders' records (not their ids: a
+   * record carries its id hash) and the record each message's step reads next, then the cores,
+   * their passive views only for the steps that read them (see `HyParView.readsPassive`). The sum
+   * is kept only so that the reads are not optimised away. */
   private warm(m: number): void {
     const q = this.queue;
     const batch = this.batch;
     const cores = this.batchCores;
+    const activeOnly = this.batchActiveOnly;
+    const prwl = this.config.prwl;
     let sum = 0;
     for (let k = 0; k < m; k++) {
       const e = batch[k]!;
       cores[k] = this.cores[q.node[e]!]!;
-      const from = q.kind[e]! <= EV_DELIVER_CONTACT ? (q.ref2[e] as PeerRecord) : undefined;
-      if (from !== undefined) sum += from.incarnation;
+      if (q.kind[e]! <= EV_DELIVER_CONTACT) {
+        sum += (q.ref2[e] as PeerRecord).incarnation;
+        const message = q.ref[e] as Message;
+        sum += HyParView.warmMessage(message);
+        activeOnly[k] = HyParView.readsPassive(message, prwl) ? 0 : 1;
+      } else {
+        activeOnly[k] = 0;
+      }
     }
-    this.warmed = sum + HyParView.warm(cores as HyParView[], m);
+    this.warmed = sum + HyParView.warm(cores as HyParView[], activeOnly, m);
     for (let k = 0; k < m; k++) cores[k] = undefined;
   }
 

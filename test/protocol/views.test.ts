@@ -1,7 +1,7 @@
 /** Views and random selection: sampling must be uniform (a biased shuffle is a classic bug). */
 import { describe, expect, it } from "vitest";
 import { SeededRng } from "../../src/protocol/index.js";
-import { idHash } from "../../src/protocol/id-hash.js";
+import { idHash, withIdHash } from "../../src/protocol/id-hash.js";
 import { sample } from "../../src/protocol/selection.js";
 import { ActiveView, PassiveView } from "../../src/protocol/views.js";
 import { peer } from "./harness.js";
@@ -236,6 +236,17 @@ describe("views (insertion-ordered, keyed by peer id, one row of numbers per ent
     // Another id given the hash of "a" (as a collision would): not a match.
     expect(v.indexOfPeer(peer("c"), idHash("a"))).toBe(-1);
     expect(v.indexOfPeer(peer("c"), idHash("c"))).toBe(-1);
+  });
+
+  it("indexOfRecord finds a record by its id, with or without a hash it carries", () => {
+    const v = new ActiveView(4);
+    v.add(peer("a"), false, 0, 0, 0, 0);
+    v.add(withIdHash(peer("b")), false, 0, 0, 0, 0);
+    expect(v.indexOfRecord(peer("a", 3))).toBe(0);
+    expect(v.indexOfRecord(withIdHash(peer("a")))).toBe(0);
+    expect(v.indexOfRecord(peer("b"))).toBe(1);
+    expect(v.indexOfRecord(withIdHash(peer("c")))).toBe(-1);
+    expect(v.indexOfRecord(peer("c"))).toBe(-1);
   });
 
   it("passive picks honour the rest and the kind asked for", () => {
