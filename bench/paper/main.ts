@@ -23,6 +23,7 @@
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { memoryLatencyNs } from "./machine.js";
 import { runModels } from "./parallel.js";
 import { formatReport, type Header } from "./report.js";
 import type { Detection, Model } from "./overlay.js";
@@ -102,6 +103,12 @@ const detections: Detection[] =
 
 const header: Header = { nodes, seed, cycles, broadcasts, pathSources, stableBroadcasts: 100, healingPerCycle: 10 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** From this size on the report gives the machine's memory latency (a probe of about a second,
+ * before and after the run, outside its time): smaller overlays stay in the caches. */
+const PROBE_MIN_NODES = 10_000;
+const probe = nodes >= PROBE_MIN_NODES;
+const latencyBefore = probe ? memoryLatencyNs() : NaN;
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const results = await runModels(
   models.map((model) => ({
@@ -124,9 +131,11 @@ const results = await runModels(
   process.stderr.write(`bench:paper: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
-const cpu = process.cpuUsage();
+const wallMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 const perf = {
-  wallMs: performance.now() - t0,
+  wallMs,
+  memoryLatencyNs: probe ? ([latencyBefore, memoryLatencyNs()] as const) : null,
   cpuMs: (cpu.user + cpu.system) / 1000,
   peakRssBytes: process.resourceUsage().maxRSS * 1024,
   protocolMessages: results.reduce((a, r) => a + r.protocolMessages, 0),

@@ -31,6 +31,9 @@ export interface Perf {
   /** User + system CPU time of the process: the fairer figure on a shared machine. */
   readonly cpuMs: number;
   readonly peakRssBytes: number;
+  /** The machine's memory latency (bench/paper/machine.ts) before and after the run, ns; null
+   * for small runs, which are not probed. */
+  readonly memoryLatencyNs: readonly [number, number] | null;
   readonly protocolMessages: number;
   readonly broadcastCopies: number;
 }
@@ -171,6 +174,9 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
       ...results.map((r) => [`  ${r.model}: build (join + cycles)`, `${(r.buildMs / 1000).toFixed(1)} s`]),
       ...results.map((r) => [`  ${r.model}: whole run`, `${(r.wallMs / 1000).toFixed(1)} s`]),
       ["peak memory (max RSS)", `${(perf.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],
+      ...(perf.memoryLatencyNs === null
+        ? []
+        : [["memory latency, before / after (probe)", perf.memoryLatencyNs.map((x) => `${x.toFixed(0)} ns`).join(" / ")]]),
       ["protocol messages delivered", perf.protocolMessages.toLocaleString("en")],
       ["  per second of wall time", Math.round(perf.protocolMessages / s).toLocaleString("en")],
       ["broadcast copies sent", perf.broadcastCopies.toLocaleString("en")],
