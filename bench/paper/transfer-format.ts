@@ -10,6 +10,7 @@ import { Engine } from "../../src/sim/engine.js";
 import { EventQueue } from "../../src/sim/events.js";
 import { LinkTable } from "../../src/sim/links.js";
 import { PairClock } from "../../src/sim/pairs.js";
+import { ReadAhead } from "../../src/sim/read-ahead.js";
 import { Simulation } from "../../src/sim/simulation.js";
 import { ActiveViews } from "./views.js";
 
@@ -27,6 +28,7 @@ export const CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = 
   PassiveView,
   SeededRng,
   ActiveViews,
+  ReadAhead,
 ];
 /** In place of a class index: a plain object, an object with no prototype. */
 export const PLAIN = -1;

@@ -37,6 +37,7 @@ import {
 import { LinkTable } from "./links.js";
 import { Network } from "./network.js";
 import { parseIndex, peerIndex, simRecord } from "./records.js";
+import { ReadAhead } from "./read-ahead.js";
 import { grown } from "./typed.js";
 import { newStats, resolveSimOptions, type ResolvedSimOptions, type SimHooks, type SimOptions, type SimStats } from "./options.js";
 
@@ -94,13 +95,9 @@ export class Engine extends Network {
   /** Network events (deliveries, failure notices) waiting; timers and actions are not counted. */
   networkPending = 0;
   private readonly scratchHolders: number[] = [];
-  /** Events taken off the queue together (see `run`), and their cores. */
+  /** Events taken off the queue together (see `run`). */
   private readonly batch: Int32Array;
-  private readonly batchCores: (HyParView | undefined)[] = [];
-  /** Per event of the batch: 1 if its step leaves the passive view alone (`HyParView.warm`). */
-  private readonly batchActiveOnly: Uint8Array;
-  /** The sum of what `warm` read, kept so that the reads are not optimised away. */
-  warmed = 0;
+  private readonly readAhead: ReadAhead;
   /** The input of every delivery, refilled each time rather than allocated per message: a core
    * reads its input during `step` and keeps nothing of it but the record and message inside. */
   private readonly delivery: { type: "message"; from: PeerRecord; message: Message } = {
@@ -119,7 +116,7 @@ export class Engine extends Network {
     this.seedRng = new SeededRng(this.options.seed).fork();
     this.links = new LinkTable(options.nodes ?? 0);
     this.batch = new Int32Array(this.options.batch);
-    this.batchActiveOnly = new Uint8Array(this.options.batch);
+    this.readAhead = new ReadAhead(this.options.batch, this.config.prwl);
   }
 
   /** Creates a node (not started) and returns its index. */
@@ -210,12 +207,12 @@ export class Engine extends Network {
    * Processes events in order while the next one is due before `time` (at or before it if
    * `inclusive`), at most `budget` of them, and if `quiet` only while network events are pending.
    *
-   * Events are taken off the queue a batch at a time, and the cores they are for are warmed
-   * together first (`HyParView.warm`): at 100,000 nodes each core is a cache miss, and fetched
-   * side by side they cost less than one after another. The order stays the queue's: a batch
-   * spans less than the least latency, and an event that the batch's own events schedule before
-   * its remaining ones all the same (a failure notice with a shorter detection delay) puts the
-   * rest back, as does stopping early.
+   * Events are taken off the queue a batch at a time, and what their steps read first is read
+   * ahead across the batch (src/sim/read-ahead.ts): at 100,000 nodes each core is a cache miss,
+   * and fetched side by side they cost less than one after another. The order stays the queue's:
+   * a batch spans less than the least latency, and an event that the batch's own events schedule
+   * before its remaining ones all the same (a failure notice with a shorter detection delay) puts
+   * the rest back, as does stopping early.
    */
   private run(time: number, inclusive: boolean, budget: number, quiet: boolean): void {
     const q = this.queue;
@@ -244,7 +241,7 @@ export class Engine extends Network {
         }
       }
       if (m === 0) return;
-      if (m > 1) this.warm(m);
+      if (m > 1) this.readAhead.run(q, batch, m, this.cores);
       for (let k = 0; k < m; k++) {
         this.process(batch[k]!);
         left--;
@@ -254,33 +251,6 @@ export class Engine extends Network {
         }
       }
     }
-  }
-
-  /** Reads ahead what the batch's events will read first: the senders' records (not their ids: a
-   * record carries its id hash) and the record each message's step reads next, then the cores,
-   * their passive views only for the steps that read them (see `HyParView.readsPassive`). The sum
-   * is kept only so that the reads are not optimised away. */
-  private warm(m: number): void {
-    const q = this.queue;
-    const batch = this.batch;
-    const cores = this.batchCores;
-    const activeOnly = this.batchActiveOnly;
-    const prwl = this.config.prwl;
-    let sum = 0;
-    for (let k = 0; k < m; k++) {
-      const e = batch[k]!;
-      cores[k] = this.cores[q.node[e]!]!;
-      if (q.kind[e]! <= EV_DELIVER_CONTACT) {
-        sum += (q.ref2[e] as PeerRecord).incarnation;
-        const message = q.ref[e] as Message;
-        sum += HyParView.warmMessage(message);
-        activeOnly[k] = HyParView.readsPassive(message, prwl) ? 0 : 1;
-      } else {
-        activeOnly[k] = 0;
-      }
-    }
-    this.warmed = sum + HyParView.warm(cores as HyParView[], activeOnly, m);
-    for (let k = 0; k < m; k++) cores[k] = undefined;
   }
 
   /** Applies popped event `e`, then releases it. */
