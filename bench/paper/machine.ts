@@ -13,9 +13,8 @@ const READS = 1 << 20;
 
 /**
  * Mean time of one dependent read (ns) at random places in 128 MiB: each read's address is the
- * previous read's value, so the reads cannot overlap, as a step's chain of objects cannot. The
- * array holds one cycle through every entry (i -> 5i + 1 mod 2^25 has full period), in an order
- * that no prefetcher follows. About half a second; the memory is freed afterwards.
+ * previous read's value, so the reads cannot overlap, as a step's chain of objects cannot; the
+ * array is one cycle through every entry (`chain`). About a second; the memory is freed afterwards.
  */
 export function memoryLatencyNs(): number {
   const next = chain(SIZE);
