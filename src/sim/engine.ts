@@ -50,9 +50,8 @@ export const TIMER_INPUT: Record<TimerKind, Input> = {
 
 /** Where a split engine sends the events of the other thread's nodes (src/sim/partition.ts). */
 export interface Remote {
-  /** This thread's nodes: [lo, hi). */
-  readonly lo: number;
-  readonly hi: number;
+  /** Whether node `i` is this thread's. */
+  owns(i: number): boolean;
   send(at: number, key: number, kind: number, to: number, toInc: number, from: number, message: Message): void;
 }
 
@@ -384,14 +383,17 @@ export class Engine extends Network {
     return o * 4294967296 + this.scheduled[o]!++;
   }
 
-  /** The event counts of nodes [lo, hi) (see `scheduled`), to hand to the other thread. */
-  scheduledCounts(lo: number, hi: number): Float64Array {
-    return this.scheduled.slice(lo + 1, hi + 1);
+  /** The event counts of `nodes` (see `scheduled`), in their order, to hand to the other thread. */
+  scheduledCounts(nodes: readonly number[]): Float64Array {
+    const counts = new Float64Array(nodes.length);
+    for (let k = 0; k < nodes.length; k++) counts[k] = this.scheduled[nodes[k]! + 1]!;
+    return counts;
   }
 
-  /** Sets the event counts of nodes from `lo` on, as `scheduledCounts` gave them. */
-  setScheduledCounts(lo: number, counts: Float64Array): void {
-    this.scheduled.set(counts, lo + 1);
+  /** Sets the event counts of `nodes`, as `scheduledCounts` gave them. */
+  setScheduledCounts(nodes: readonly number[], counts: Float64Array): void {
+    if (counts.length !== nodes.length) throw new Error(`split simulation: ${counts.length} event counts for ${nodes.length} nodes`);
+    for (let k = 0; k < nodes.length; k++) this.scheduled[nodes[k]! + 1] = counts[k]!;
   }
 
   /** Schedules a delivery the other thread sent: `key` was made there, by the sender's origin. */
@@ -409,7 +411,7 @@ export class Engine extends Network {
   /** Throws if node `i` is on the other thread: `what` cannot cross (see src/sim/partition.ts). */
   mustOwn(i: number, what: string): void {
     const r = this.remote;
-    if (r !== null && (i < r.lo || i >= r.hi)) throw new Error(`split simulation: ${what} for node ${i}, on the other thread, is not supported`);
+    if (r !== null && !r.owns(i)) throw new Error(`split simulation: ${what} for node ${i}, on the other thread, is not supported`);
   }
 
   private linkedEitherWay(a: number, b: number): boolean {

@@ -147,7 +147,7 @@ export abstract class Network {
       if (o.fifo) at = this.pairClock.next(from, to, at, this.now);
     }
     const r = this.remote;
-    if (r !== null && (to < r.lo || to >= r.hi)) {
+    if (r !== null && !r.owns(to)) {
       r.send(at, this.nextKey(), kind, to, this.incarnation[to]!, from, message);
       return;
     }

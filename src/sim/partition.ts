@@ -14,6 +14,9 @@
  * thread's node throws (Engine.mustOwn / notSplit): their handling reads the other node's links
  * at the same instant, which a window cannot provide. The paper's membership cycles (shuffles
  * only, no failures) need none of them.
+ *
+ * Which thread runs which node is src/sim/bisection.ts's choice: equal expected work, and few
+ * active-view links between the two sides, since every hop across is a message that crosses.
  */
 import type { HyParView, Message } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
@@ -52,12 +55,16 @@ export class Partition implements Remote {
   private sentCount = 0;
   private readonly end = { at: 0 };
   private readonly statsAtSplit: SimStats;
+  /** This side's nodes and the other side's, in node order. */
+  private readonly mine: number[] = [];
+  private readonly theirs: number[] = [];
 
   constructor(
     private readonly engine: Engine,
-    /** This side's nodes: [lo, hi). */
-    readonly lo: number,
-    readonly hi: number,
+    /** The side (0 or 1) of every node. */
+    private readonly sides: Uint8Array,
+    /** This side. */
+    private readonly side: 0 | 1,
     private readonly channel: Channel,
   ) {
     const o = engine.options;
@@ -65,12 +72,17 @@ export class Partition implements Remote {
     if (o.loss > 0) throw new Error("split simulation: needs no message loss");
     if (engine.timersOn) throw new Error("split simulation: needs the cores' own timers off (cycles driven from outside)");
     if (engine.partitioned) throw new Error("split simulation: not with a network partition");
-    if (!(lo >= 0 && lo <= hi && hi <= engine.n)) throw new Error(`split simulation: bad node range [${lo}, ${hi})`);
+    if (sides.length !== engine.n) throw new Error(`split simulation: sides for ${sides.length} nodes, not ${engine.n}`);
+    for (let i = 0; i < sides.length; i++) {
+      if (sides[i] === side) this.mine.push(i);
+      else if (sides[i] === 1 - side) this.theirs.push(i);
+      else throw new Error(`split simulation: node ${i} on side ${sides[i]}`);
+    }
     this.statsAtSplit = snapshotStats(engine.stats);
   }
 
   owns(i: number): boolean {
-    return i >= this.lo && i < this.hi;
+    return this.sides[i] === this.side;
   }
 
   /** A delivery for the other side's node: written out, sent after the window. */
@@ -120,20 +132,19 @@ export class Partition implements Remote {
    */
   merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[]): void {
     const e = this.engine;
-    const mirrored = mirror(e.cores.slice(this.lo, this.hi));
+    const mirrored = mirror(this.mine.map((i) => e.cores[i]!));
     const mine: HalfPost = {
       cores: mirrored.data,
       stats: subtract(snapshotStats(e.stats), this.statsAtSplit),
-      scheduled: e.scheduledCounts(this.lo, this.hi),
+      scheduled: e.scheduledCounts(this.mine),
     };
     const theirs = this.channel.swap<HalfPost>(mine, mirrored.transfer);
-    // The other side's nodes are the ones outside [lo, hi): before or after it.
-    const otherLo = this.lo === 0 ? this.hi : 0;
-    const otherCount = this.lo === 0 ? e.n - this.hi : this.lo;
-    const cores = revive(theirs.cores, e.cores.slice(otherLo, otherLo + otherCount));
-    if (cores.length !== otherCount) throw new Error(`split simulation: got ${cores.length} cores from the other side`);
-    for (let k = 0; k < cores.length; k++) e.cores[otherLo + k] = cores[k]!;
-    e.setScheduledCounts(otherLo, theirs.scheduled);
+    // Both sides list the nodes in node order: this side's `theirs` is the other's `mine`.
+    const other = this.theirs;
+    const cores = revive(theirs.cores, other.map((i) => e.cores[i]!));
+    if (cores.length !== other.length) throw new Error(`split simulation: got ${cores.length} cores from the other side`);
+    for (let k = 0; k < cores.length; k++) e.cores[other[k]!] = cores[k]!;
+    e.setScheduledCounts(other, theirs.scheduled);
     add(e.stats, theirs.stats);
   }
 
@@ -156,20 +167,6 @@ export class Partition implements Remote {
       e.pushRemoteDelivery(time, key, kind, to, toInc, from, message);
     }
   }
-}
-
-/**
- * The two node ranges of a split: side 0 gets the first nodes, side 1 the rest, cut where the
- * expected work (`load[i]` for node i) is halved. Ranges rather than, say, every other node: each
- * thread then works on one part of its heap, which caches hold better.
- */
-export function halves(load: ArrayLike<number>, side: 0 | 1): [number, number] {
-  const n = load.length;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += load[i]!;
-  let mid = 0;
-  for (let sum = 0; mid < n && sum + load[mid]! / 2 < total / 2; mid++) sum += load[mid]!;
-  return side === 0 ? [0, mid] : [mid, n];
 }
 
 /** `a -= b`, field by field (numbers, and objects of numbers). */

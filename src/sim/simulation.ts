@@ -6,7 +6,8 @@
 import type { HyParView, Input, PeerRecord, ProtocolConfig } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
 import { Engine, TIMER_INPUT } from "./engine.js";
-import { halves, Partition, type Mirrored } from "./partition.js";
+import { bisect, linksOf } from "./bisection.js";
+import { Partition, type Mirrored } from "./partition.js";
 import { ADDRESS_PREFIX, parseIndex, peerIndex } from "./records.js";
 import { SimOptionError, type ResolvedSimOptions, type SimOptions, type SimStats } from "./options.js";
 
@@ -81,15 +82,17 @@ export class Simulation {
 
   /**
    * Splits the nodes with another thread that holds the same simulation (built the same way, from
-   * the same seed) and calls `split` with the other end of `channel`: side 0 runs the first nodes,
-   * side 1 the rest, cut where the expected work is halved (src/sim/partition.ts). While split,
-   * only `cycle` may run, on both sides in step, and the results are those of one thread. `merge`
-   * ends it.
+   * the same seed) and calls `split` with the other end of `channel`: each side runs half of the
+   * expected work, and few active-view links join the halves (src/sim/bisection.ts). While split,
+   * only `cycle` may run, on both sides in step, and the results are those of one thread
+   * (src/sim/partition.ts). `merge` ends it.
    */
   split(channel: Channel): void {
     if (this.part !== null) throw new SimOptionError("split", "already split");
-    const [lo, hi] = halves(this.expectedLoad(), channel.index);
-    this.part = new Partition(this.e, lo, hi, channel);
+    const rows: number[][] = [];
+    for (let i = 0; i < this.e.n; i++) rows.push(this.e.cores[i]!.activeEntries().map((x) => peerIndex(x.peer)));
+    const sides = bisect(linksOf(rows), this.expectedLoad());
+    this.part = new Partition(this.e, sides, channel.index, channel);
     this.e.remote = this.part;
   }
 

@@ -7,7 +7,6 @@ import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { Channel, channelPair } from "../../src/sim/channel.js";
 import { Simulation } from "../../src/sim/index.js";
-import { halves } from "../../src/sim/partition.js";
 import { buildSplitCase, digestOf, runAlone, runSplit, type SplitCase } from "./split-case.js";
 
 /** Side 1 in a worker thread (test/sim/split-worker.ts, loaded through tsx). Resolves `ready` once
@@ -74,14 +73,5 @@ describe("a simulation split between two threads", () => {
     expect(() => sim.split(new Channel(b))).toThrow(/already split/);
     b.port.close();
     expect(() => new Simulation({ seed: 1, nodes: 2 }).merge(() => ({ data: null, transfer: [] }), () => [])).toThrow(/not split/);
-  });
-  it("cuts the nodes where their expected work is halved", () => {
-    expect(halves([1, 1, 1, 1], 0)).toEqual([0, 2]);
-    expect(halves([1, 1, 1, 1], 1)).toEqual([2, 4]);
-    // Busier nodes first (they joined early): side 0 takes fewer of them.
-    expect(halves([4, 1, 1, 1, 1], 0)).toEqual([0, 1]);
-    expect(halves([3, 3, 1, 1, 1, 1, 1, 1], 1)).toEqual([2, 8]);
-    expect(halves([], 0)).toEqual([0, 0]);
-    expect(halves([5], 1)).toEqual([0, 1]);
   });
 });
