@@ -11,6 +11,7 @@
  * side than to their own, from the side with more work first, so the two stay within `tolerance`
  * of half each. Deterministic: both threads compute it from the same overlay and must agree.
  */
+import type { Csr } from "./graph.js";
 
 /** Links per node, both ways: node u's are `to[from[u] .. from[u + 1])`. A link listed in both
  * nodes' views appears twice in each node's list: hops cross it both ways. */
@@ -19,15 +20,15 @@ export interface Links {
   readonly to: Int32Array;
 }
 
-/** `rows[u]`: the nodes u's view lists (directed). Self links and nodes out of range throw. */
-export function linksOf(rows: readonly ArrayLike<number>[]): Links {
-  const n = rows.length;
+/** The links of the directed graph `g` (the active views: src/sim/graph.ts), listed at both ends.
+ * Self links and nodes out of range throw. */
+export function bothWays(g: Csr): Links {
+  const n = g.nodes;
   const from = new Int32Array(n + 1);
   for (let u = 0; u < n; u++) {
-    const r = rows[u]!;
-    for (let k = 0; k < r.length; k++) {
-      const v = r[k]!;
-      if (!(Number.isInteger(v) && v >= 0 && v < n) || v === u) throw new RangeError(`bisection: node ${u} lists ${v}`);
+    for (let k = g.offsets[u]!; k < g.offsets[u + 1]!; k++) {
+      const v = g.targets[k]!;
+      if (!(v >= 0 && v < n) || v === u) throw new RangeError(`bisection: node ${u} lists ${v}`);
       from[u + 1]!++;
       from[v + 1]!++;
     }
@@ -36,9 +37,8 @@ export function linksOf(rows: readonly ArrayLike<number>[]): Links {
   const to = new Int32Array(from[n]!);
   const at = from.slice(0, n);
   for (let u = 0; u < n; u++) {
-    const r = rows[u]!;
-    for (let k = 0; k < r.length; k++) {
-      const v = r[k]!;
+    for (let k = g.offsets[u]!; k < g.offsets[u + 1]!; k++) {
+      const v = g.targets[k]!;
       to[at[u]!++] = v;
       to[at[v]!++] = u;
     }

@@ -6,7 +6,8 @@
 import type { HyParView, Input, PeerRecord, ProtocolConfig } from "../protocol/index.js";
 import type { Channel } from "./channel.js";
 import { Engine, TIMER_INPUT } from "./engine.js";
-import { bisect, linksOf } from "./bisection.js";
+import { bisect, bothWays } from "./bisection.js";
+import { activeGraph } from "./graph.js";
 import { Partition, type Mirrored } from "./partition.js";
 import { ADDRESS_PREFIX, parseIndex, peerIndex } from "./records.js";
 import { SimOptionError, type ResolvedSimOptions, type SimOptions, type SimStats } from "./options.js";
@@ -89,9 +90,7 @@ export class Simulation {
    */
   split(channel: Channel): void {
     if (this.part !== null) throw new SimOptionError("split", "already split");
-    const rows: number[][] = [];
-    for (let i = 0; i < this.e.n; i++) rows.push(this.e.cores[i]!.activeEntries().map((x) => peerIndex(x.peer)));
-    const sides = bisect(linksOf(rows), this.expectedLoad());
+    const sides = bisect(bothWays(activeGraph(this)), this.expectedLoad());
     this.part = new Partition(this.e, sides, channel.index, channel);
     this.e.remote = this.part;
   }

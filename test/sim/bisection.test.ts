@@ -3,7 +3,7 @@
  * links across, and the same answer every time (both threads compute it and must agree).
  */
 import { describe, expect, it } from "vitest";
-import { bisect, cutFraction, linksOf } from "../../src/sim/bisection.js";
+import { bisect, bothWays, cutFraction } from "../../src/sim/bisection.js";
 import { SeededRng } from "../../src/protocol/index.js";
 
 /** Each node lists `degree` others at random (no self link, no repeat): the shape of a HyParView
@@ -20,6 +20,13 @@ function randomViews(n: number, degree: number, seed: number): number[][] {
     rows.push(row);
   }
   return rows;
+}
+
+/** The links of `rows` (node u lists rows[u]), as the split reads the active views. */
+function linksOf(rows: readonly number[][]) {
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((r, u) => (offsets[u + 1] = offsets[u]! + r.length));
+  return bothWays({ nodes: rows.length, offsets, targets: Int32Array.from(rows.flat()) });
 }
 
 function work0(side: Uint8Array, load: ArrayLike<number>): number {
