@@ -1,6 +1,6 @@
 /**
  * Which thread runs which node in a split simulation (src/sim/partition.ts): two sets of equal
- * expected work that few active-view links join. A shuffle or a join walks along active views, and
+ * expected work that few active-view links join. A shuffle walks along active views, and
  * each hop between the two threads' nodes is a message written out, swapped after the window and
  * read back on the other side, where a hop within one thread is a reference pushed on its queue.
  * On a HyParView overlay two halves of consecutive node numbers cut about half of the links; these
