@@ -130,14 +130,9 @@ export function toTransferable(root: unknown, capacity = 1 << 12): unknown {
       const n = x.length;
       if (n > 0 && isNumbers(x)) {
         out.reserve(2 + n);
-        const d = out.data;
-        let at = out.length;
-        d[at++] = T_NUMBERS;
-        d[at++] = n;
-        // An element loop, not `Float64Array.set`: from an ordinary array, `set` takes a generic
-        // path that cost about 100 ns a number here.
-        for (let i = 0; i < n; i++) d[at++] = (x as number[])[i]!;
-        out.length = at;
+        out.push(T_NUMBERS);
+        out.push(n);
+        out.pushAll(x as number[]);
         return;
       }
       out.push(T_ARRAY);
