@@ -52,18 +52,23 @@ import {
  * equal, property by property, to the one at its place is replaced by that one (the cores' shared
  * configuration). The objects in `into` must not be shared with anything the stream does not
  * describe: they end up holding the stream's state.
+ *
+ * `onlyFrozenShared`: as given to `toTransferable`; then only frozen objects of `into` can be
+ * reached twice, and only those are checked for having been filled already (the table of the
+ * others cost about a second at 50,000 cores).
  */
 export function fromTransferable(
   t: unknown,
   functions: Readonly<Record<string, (...args: never[]) => unknown>>,
   records: readonly PeerRecord[] = [],
   into?: unknown,
+  onlyFrozenShared = false,
 ): unknown {
   const { stream: d, length, typed, shapes } = t as Transferable;
   const strings = (t as Transferable).strings.map(internalized);
   // Objects met so far, numbered as `toTransferable` met them.
   const made: unknown[] = [];
-  // Objects of `into` filled so far: two objects of the stream never land in one.
+  // Objects of `into` filled so far (see `onlyFrozenShared`): two objects of the stream never land in one.
   const filled = new Set<object>();
   const others = new Map<string, PeerRecord>();
   // Per shape (a shape belongs to one class), the constructor that lays the object out (see snapshot.ts).
@@ -180,6 +185,7 @@ export function fromTransferable(
   /** Whether `at` is an array not filled yet (and marks it filled). */
   const fillable = (at: unknown): at is unknown[] => Array.isArray(at) && claim(at);
   const claim = (o: object): boolean => {
+    if (onlyFrozenShared && !Object.isFrozen(o)) return true;
     if (filled.has(o)) return false;
     filled.add(o);
     return true;

@@ -43,8 +43,13 @@ export { fromTransferable };
 
 /** `root` as a stream (see the file comment), ready for postMessage. `capacity`: the numbers the
  * stream is expected to hold (more is fine): the stream is then written once, where growing it
- * would copy it into fresh memory each time it doubles. */
-export function toTransferable(root: unknown, capacity = 1 << 12): unknown {
+ * would copy it into fresh memory each time it doubles.
+ *
+ * `onlyFrozenShared`: the caller knows that every object `root` reaches by more than one path (or
+ * by a cycle) is frozen. The others are then numbered but not remembered: at 50,000 cores, about a
+ * million objects, the table of objects met cost about a second (`mergeHalves`). An unfrozen
+ * object met twice would be written twice, and read back as two. */
+export function toTransferable(root: unknown, capacity = 1 << 12, onlyFrozenShared = false): unknown {
   const protos = new Map<object, number>(CLASSES.map((c, i) => [c.prototype as object, i]));
   const out = new NumberBuffer(capacity);
   const strings: string[] = [];
@@ -53,8 +58,9 @@ export function toTransferable(root: unknown, capacity = 1 << 12): unknown {
   const shapes: string[][] = [];
   // Per class, the shapes seen so far (most classes have one).
   const byClass = new Map<number, number[]>();
-  // Objects met so far, numbered in order.
+  // Objects met so far (all, or only the frozen ones: `onlyFrozenShared`), numbered in order.
   const seen = new Map<object, number>();
+  let met = 0;
   const keys: string[] = [];
   const stringRef = (x: string): number => {
     let k = stringIndex.get(x);
@@ -114,13 +120,15 @@ export function toTransferable(root: unknown, capacity = 1 << 12): unknown {
       out.push(x.incarnation);
       return;
     }
-    const known = seen.get(x);
+    const remember = !onlyFrozenShared || Object.isFrozen(x);
+    const known = remember ? seen.get(x) : undefined;
     if (known !== undefined) {
       out.push(T_SEEN);
       out.push(known);
       return;
     }
-    seen.set(x, seen.size);
+    if (remember) seen.set(x, met);
+    met++;
     if (ArrayBuffer.isView(x)) {
       out.push(T_TYPED);
       out.push(typed.push(x) - 1);
@@ -196,10 +204,11 @@ export const NUMBERS_PER_CORE = 512;
 export function mergeHalves(sim: Simulation): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
   sim.merge(
+    // The cores share only frozen objects (the configuration) and records.
     (cores) => {
-      const data = toTransferable(cores, NUMBERS_PER_CORE * cores.length);
+      const data = toTransferable(cores, NUMBERS_PER_CORE * cores.length, true);
       return { data, transfer: transferList(data) };
     },
-    (x, stale) => fromTransferable(x, {}, records, stale) as HyParView[],
+    (x, stale) => fromTransferable(x, {}, records, stale, true) as HyParView[],
   );
 }

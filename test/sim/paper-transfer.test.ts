@@ -104,6 +104,38 @@ describe("overlay transfer", () => {
     expect(back.twice.map((x) => x.k)).toEqual([4, 5]);
   });
 
+  it("with only frozen objects shared, keeps frozen sharing, numbers the rest the same and fills in place", () => {
+    const config = Object.freeze({ a: 1 });
+    const records = [simRecord(0, 1), simRecord(1, 1)];
+    const rec = records[1]!;
+    const make = (k: number) => ({ config, rec, xs: [k, k + 0.5], inner: { k }, list: [{ k: k + 1 }, config] });
+    const source = [make(1), make(2)];
+    const held = [make(0), make(0)];
+    const parts = held.map((h) => ({ xs: h.xs, inner: h.inner, list: h.list, first: h.list[0] }));
+    const plain = toTransferable(source) as { length: number };
+    const t = toTransferable(source, 1 << 12, true) as { length: number };
+    // The numbering is the same: a frozen object met again is still written as a reference.
+    expect(t.length).toBe(plain.length);
+    const back = fromTransferable(structuredClone(t), {}, records, held, true) as typeof held;
+    expect(back).toBe(held);
+    expect(back).toEqual(source);
+    for (let k = 0; k < 2; k++) {
+      expect(back[k]!.xs).toBe(parts[k]!.xs);
+      expect(back[k]!.inner).toBe(parts[k]!.inner);
+      expect(back[k]!.list).toBe(parts[k]!.list);
+      expect(back[k]!.list[0]).toBe(parts[k]!.first);
+      expect(back[k]!.config).toBe(config);
+      expect(back[k]!.list[1]).toBe(config);
+      expect(back[k]!.rec).toBe(rec);
+    }
+    // An unfrozen object reached twice is written twice, and read back as two (the caller's promise
+    // that none is was broken).
+    const twice = { k: 7 };
+    const copy = fromTransferable(structuredClone(toTransferable([twice, twice], 16, true)), {}, [], undefined, true) as unknown[];
+    expect(copy).toEqual([twice, twice]);
+    expect(copy[1]).not.toBe(copy[0]);
+  });
+
   it("refuses what it cannot send, and a stream that is not one", () => {
     expect(() => toTransferable({ s: Symbol("s") })).toThrow(/a symbol \(property "s"\) cannot be sent/);
     const t = toTransferable({ a: 1 }) as { stream: Float64Array };
