@@ -54,8 +54,8 @@ import {
  * describe: they end up holding the stream's state.
  *
  * `onlyFrozenShared`: as given to `toTransferable`; then only frozen objects of `into` can be
- * reached twice, and only those are checked for having been filled already (the table of the
- * others cost about a second at 50,000 cores).
+ * reached twice, and only those are checked for having been filled already (reading 25,000 cores
+ * into place took 0.45-0.57 s so, against 0.63-0.74 s with every object in the table).
  */
 export function fromTransferable(
   t: unknown,
