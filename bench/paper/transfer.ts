@@ -204,7 +204,8 @@ export const NUMBERS_PER_CORE = 512;
 export function mergeHalves(sim: Simulation): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
   sim.merge(
-    // The cores share only frozen objects (the configuration) and records.
+    // The cores share only frozen objects (the configuration) and records: test/sim/paper-transfer.test.ts
+    // checks it on the cores of both models, after the cycles and after failures and repair.
     (cores) => {
       const data = toTransferable(cores, NUMBERS_PER_CORE * cores.length, true);
       return { data, transfer: transferList(data) };
