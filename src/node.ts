@@ -64,6 +64,9 @@ export interface NodeStats {
   active: number;
   passive: number;
   inputs: number;
+  /** Probes sent (high-priority NEIGHBORs to passive entries that failed before; see
+   * src/protocol/probe.ts). Each answered one rewires two links on purpose. */
+  probes: number;
   /** Inputs the core ignored, by reason. */
   dropped: Record<string, number>;
   /** Bad input from peers, by reason (the transport refused it). */
@@ -274,6 +277,7 @@ class Node implements HyParViewNode {
       active: this.core.activePeers().length,
       passive: this.core.passivePeers().length,
       inputs: this.counters.inputs,
+      probes: this.core.probesSent,
       dropped: { ...this.counters.dropped },
       invalid: { ...this.counters.invalid },
       errors: this.counters.errors,

@@ -90,6 +90,12 @@ export class HyParView {
     return this.s.status;
   }
 
+  /** Probes sent so far (beyond the paper, see probe.ts): each answered one rewires two links,
+   * so in a settled overlay this stays still. */
+  get probesSent(): number {
+    return this.s.probesSent;
+  }
+
   /** Confirmed active peers: those reported up. */
   activePeers(): PeerRecord[] {
     return this.s.active.confirmedPeers();

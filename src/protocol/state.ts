@@ -47,6 +47,8 @@ export class CoreState {
   probe: { requestId: number; peerId: string; sentAt: number } | null = null;
   /** Earliest time of the next probe. */
   nextProbeAt = 0;
+  /** Probes sent so far: a host shows it, since each answered probe rewires two links. */
+  probesSent = 0;
   /** Since when the active view has had fewer confirmed peers than its size (null: full). */
   shortSince: number | null = null;
   /** Our last DISCONNECT to each peer: a sequence number from the same counter as request ids,

@@ -7,7 +7,7 @@ import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PeerDownReason } from "../../gen/hyparview/v1/membership_pb.js";
 import { unaryCall } from "../../src/grpc/index.js";
-import type { MembershipEvent } from "../../src/index.js";
+import type { HyParViewNode, MembershipEvent } from "../../src/index.js";
 import { WatchRecorder, waitFor } from "../membership/helpers.js";
 import { Cluster, asymmetries, infoLines, settled } from "./cluster.js";
 
@@ -68,12 +68,31 @@ describe(`a cluster of ${N} nodes`, () => {
   });
 
   it("logs nothing at info level while the converged cluster only shuffles and heartbeats", async () => {
-    const inputs = () => cluster.members.reduce((n, m) => n + m.node.stats().inputs, 0);
-    const before = infoLines.length;
-    const start = inputs();
-    // Several shuffle rounds (300 ms) and many maintenance rounds (100 ms) on every node.
-    await waitFor("a few hundred inputs", () => inputs() - start >= 300);
-    expect(infoLines.slice(before)).toEqual([]);
+    const sum = (f: (s: ReturnType<HyParViewNode["stats"]>) => number) =>
+      cluster.members.reduce((n, m) => n + f(m.node.stats()), 0);
+    // A probe (src/protocol/probe.ts) rewires two links on purpose, and logs them. On a slow host
+    // a request can time out while the cluster forms; the failure record it leaves is probed once,
+    // later, and the two nodes it leaves short link up again. So the lines are checked only in a
+    // window that starts with every view full and has no probe sent in it or in the window before
+    // (whose answer can land in this one); any other window is followed by another.
+    const probesBefore = sum((s) => s.probes);
+    let quietBefore = false;
+    for (let windows = 1; ; windows++) {
+      const full = cluster.members.every((m) => m.node.stats().active === SIZE);
+      const probes = sum((s) => s.probes);
+      const from = infoLines.length;
+      const start = sum((s) => s.inputs);
+      // Several shuffle rounds (300 ms) and many maintenance rounds (100 ms) on every node.
+      await waitFor("a few hundred inputs", () => sum((s) => s.inputs) - start >= 300);
+      const quiet = sum((s) => s.probes) === probes;
+      if (full && quiet && quietBefore) {
+        expect(infoLines.slice(from)).toEqual([]);
+        console.log(`${windows} windows of 300 inputs watched; probes sent in them: ${sum((s) => s.probes) - probesBefore}`);
+        return;
+      }
+      quietBefore = quiet;
+      expect(windows, "windows with a probe, or starting with a short view").toBeLessThan(8);
+    }
   });
 
   it("a gRPC watcher saw the snapshot, then deltas with contiguous revisions matching GetMembership", async () => {

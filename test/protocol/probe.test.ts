@@ -30,6 +30,7 @@ describe("probing last-resort passive entries", () => {
   it("a healthy node (no failed entry) probes nothing", () => {
     const n = full([]);
     for (let t = 1_000; t <= 60_000; t += 1_000) expect(probes(n.timer("maintenance", t))).toEqual([]);
+    expect(n.core.probesSent).toBe(0);
   });
 
   it("a full node probes one failed entry with a high-priority NEIGHBOR, at most once per probeIntervalMs", () => {
@@ -46,6 +47,8 @@ describe("probing last-resort passive entries", () => {
       }
     }
     expect(sentAt.length).toBeGreaterThanOrEqual(2);
+    // Counted for the host's stats: each one sent, no more.
+    expect(n.core.probesSent).toBe(sentAt.length);
     for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(interval);
   });
 
