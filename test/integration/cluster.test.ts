@@ -7,7 +7,7 @@ import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PeerDownReason } from "../../gen/hyparview/v1/membership_pb.js";
 import { unaryCall } from "../../src/grpc/index.js";
-import type { HyParViewNode, MembershipEvent } from "../../src/index.js";
+import type { MembershipEvent, NodeStats } from "../../src/index.js";
 import { WatchRecorder, waitFor } from "../membership/helpers.js";
 import { Cluster, asymmetries, infoLines, settled } from "./cluster.js";
 
@@ -68,7 +68,7 @@ describe(`a cluster of ${N} nodes`, () => {
   });
 
   it("logs nothing at info level while the converged cluster only shuffles and heartbeats", async () => {
-    const sum = (f: (s: ReturnType<HyParViewNode["stats"]>) => number) =>
+    const sum = (f: (s: NodeStats) => number) =>
       cluster.members.reduce((n, m) => n + f(m.node.stats()), 0);
     // A probe (src/protocol/probe.ts) rewires two links on purpose, and logs them. On a slow host
     // a request can time out while the cluster forms; the failure record it leaves is probed once,
