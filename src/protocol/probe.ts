@@ -8,9 +8,9 @@
  *    (peers lost in a partition are such entries). If it answers, the link is made (each side
  *    drops a random neighbor to make room): one link across the cut merges the halves, and
  *    shuffles do the rest. In a healthy overlay there are no failed entries: nothing is probed.
- *    (Unless a request to a live peer timed out while the overlay formed, on a slow host: the
- *    node holding that record probes once, two links are rewired, and the answer clears that
- *    node's failure records.)
+ *    (Unless an exchange with a live peer timed out on a slow host, a request or a short-lived
+ *    link, and nothing from that peer reached us since: the node holding that record probes
+ *    once, two links are rewired, and the answer clears that node's failure records.)
  * 2. Low-priority NEIGHBORs are accepted only into free slots. A few short nodes linked only to
  *    each other (a small island left by a heal, or by churn) are refused by every full node
  *    forever. So a node whose view has stayed short for `STUCK_AFTER_PROBES` probe intervals
