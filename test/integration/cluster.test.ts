@@ -72,9 +72,10 @@ describe(`a cluster of ${N} nodes`, () => {
       cluster.members.reduce((n, m) => n + f(m.node.stats()), 0);
     // A probe (src/protocol/probe.ts) rewires two links on purpose, and logs them. On a slow host
     // an exchange with a live peer (a request, a short-lived link) can time out; the failure record
-    // it leaves is probed once, later, and the two nodes it leaves short link up again. So the lines are checked only in a
-    // window that starts with every view full and has no probe sent in it or in the window before
-    // (whose answer can land in this one); any other window is followed by another.
+    // it leaves is probed once, later, and the two nodes it leaves short link up again. So the
+    // lines are checked only in a window that starts with every view full and has no probe sent in
+    // it or in the window before (whose answer can land in this one); any other window is followed
+    // by another.
     const probesBefore = sum((s) => s.probes);
     let quietBefore = false;
     for (let windows = 1; ; windows++) {
