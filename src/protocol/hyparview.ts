@@ -14,11 +14,14 @@ import { randomInt, type Rng } from "./rng.js";
 import { recordHash } from "./id-hash.js";
 import { handleShuffleTimer, onShuffle, onShuffleReply } from "./shuffle.js";
 import { CoreState } from "./state.js";
+import { View } from "./views.js";
 import type { Effect, Input, Message, PeerRecord, TimerKind } from "./types.js";
 
 
 /** Scratch of `HyParView.warm`: the states of a batch of cores. */
 const warmStates: (CoreState | undefined)[] = [];
+/** Scratch of `HyParView.warm`: their views. */
+const warmViews: (View | undefined)[] = [];
 
 export class HyParView {
   private readonly s: CoreState;
@@ -38,14 +41,19 @@ export class HyParView {
    */
   static warm(cores: readonly HyParView[], activeOnly: Uint8Array, count: number): number {
     const states = warmStates;
+    const views = warmViews;
     for (let k = 0; k < count; k++) states[k] = cores[k]!.s;
     let sum = 0;
-    for (let k = 0; k < count; k++) sum += states[k]!.now;
+    let j = 0;
     for (let k = 0; k < count; k++) {
       const s = states[k]!;
-      sum += activeOnly[k] === 1 ? s.active.warm() : s.active.warm() + s.passive.warm();
+      sum += s.now;
+      views[j++] = s.active;
+      if (activeOnly[k] !== 1) views[j++] = s.passive;
       states[k] = undefined;
     }
+    sum += View.warmAll(views, j);
+    for (let k = 0; k < j; k++) views[k] = undefined;
     return sum;
   }
 

@@ -16,6 +16,10 @@ import { idHash, recordHash } from "./id-hash.js";
 import { randomInt, type Rng } from "./rng.js";
 import { indexPool, pickWhere, takeRandom } from "./selection.js";
 
+/** Scratch of `View.warmAll`: the arrays of a batch of views. */
+const warmHashes: (number[] | undefined)[] = [];
+const warmNums: (number[] | undefined)[] = [];
+
 /**
  * An insertion-ordered view keyed by peer id, with `width` numeric fields per entry. Mutate only
  * through its methods (they keep the arrays in step). Its three arrays are made with the view, at
@@ -86,14 +90,37 @@ export class View {
     return this.indexOfPeer(peer, recordHash(peer));
   }
 
-  /** Reads the view's head, the first, middle and last slots of its hashes and, unless they are
-   * all 0, two of its numbers, and changes nothing (see `HyParView.warm`). The sum is returned
-   * only so that the reads are kept. */
-  warm(): number {
-    const hs = this.hashes;
-    const nums = this.nums;
-    const sum = this.n + hs[0]! + hs[hs.length >> 1]! + hs[hs.length - 1]!;
-    return this.dirty ? sum + nums[0]! + nums[nums.length >> 1]! : sum;
+  /**
+   * Reads what a step reads first of each of `views[0]` to `views[count - 1]`: the view, the
+   * first, middle and last slots of its hashes and, unless they are all 0, two of its numbers.
+   * Changes nothing (see `HyParView.warm`). Each of those is one more pointer away than the last,
+   * so it reads one level of every view before the next level of any: the views, then their
+   * arrays, then the arrays' elements. Read view by view, each view's reads wait for each other.
+   * The sum is returned only so that the reads are kept.
+   */
+  static warmAll(views: readonly (View | undefined)[], count: number): number {
+    const hs = warmHashes;
+    const ns = warmNums;
+    let sum = 0;
+    for (let k = 0; k < count; k++) {
+      const v = views[k]!;
+      hs[k] = v.hashes;
+      ns[k] = v.dirty ? v.nums : undefined;
+      sum += v.n;
+    }
+    for (let k = 0; k < count; k++) {
+      const nums = ns[k];
+      sum += nums === undefined ? hs[k]!.length : hs[k]!.length + nums.length;
+    }
+    for (let k = 0; k < count; k++) {
+      const h = hs[k]!;
+      const nums = ns[k];
+      sum += h[0]! + h[h.length >> 1]! + h[h.length - 1]!;
+      if (nums !== undefined) sum += nums[0]! + nums[nums.length >> 1]!;
+      hs[k] = undefined;
+      ns[k] = undefined;
+    }
+    return sum;
   }
 
   /** Appends an entry for `peer` (`hash`: its id's hash, if the caller has it) with every field 0;
