@@ -47,6 +47,16 @@ export interface ExperimentOptions {
   readonly latencyMs: number;
 }
 
+/** How long the build took (ms of wall time), whole and in the phases that cannot overlap. */
+export interface BuildTimes {
+  /** The joins and the cycles, and the swap of a split run's halves. */
+  readonly buildMs: number;
+  /** The joins, one by one to quiet (each thread of a split run joins every node). */
+  readonly joinMs: number;
+  /** The swap of the halves after split cycles; 0 when one thread ran them all. */
+  readonly swapMs: number;
+}
+
 /** The stabilised overlay: a simulation plus the views the flood reads, copied once per run. */
 export class Overlay {
   private constructor(
@@ -55,7 +65,7 @@ export class Overlay {
     /** The box the simulator's hooks write through. Copies of the simulation share the hook
      * functions, hence this box: `use` points it at the overlay that runs. */
     private readonly box: { views: ActiveViews },
-    readonly buildMs: number,
+    readonly times: BuildTimes,
   ) {}
 
   /**
@@ -77,7 +87,9 @@ export class Overlay {
     });
     box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
     sim.joinAll();
-    log(`joined ${o.nodes} nodes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const joinMs = performance.now() - t0;
+    log(`joined ${o.nodes} nodes in ${(joinMs / 1000).toFixed(1)} s`);
+    let swapMs = 0;
     try {
       if (twin !== undefined) sim.split(twin);
       for (let c = 1; c <= o.cycles; c++) {
@@ -87,7 +99,8 @@ export class Overlay {
       if (twin !== undefined) {
         const t1 = performance.now();
         mergeHalves(sim);
-        log(`halves swapped with the second thread in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+        swapMs = performance.now() - t1;
+        log(`halves swapped with the second thread in ${(swapMs / 1000).toFixed(1)} s`);
       }
     } catch (err) {
       twin?.abort();
@@ -95,7 +108,7 @@ export class Overlay {
     }
     const ms = performance.now() - t0;
     log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s${twin === undefined ? "" : " (split with a second thread)"}`);
-    return new Overlay(sim, box.views, box, ms);
+    return new Overlay(sim, box.views, box, { buildMs: ms, joinMs, swapMs });
   }
 
   /**
@@ -107,20 +120,20 @@ export class Overlay {
   copy(crashing: Iterable<number> = []): Overlay {
     const shared: object[] = [];
     for (const i of crashing) shared.push(this.sim.core(i));
-    return new Overlay(deepCopy(this.sim, shared), this.views.clone(), this.box, this.buildMs);
+    return new Overlay(deepCopy(this.sim, shared), this.views.clone(), this.box, this.times);
   }
 
   /** This overlay as a worker thread can receive it (see transfer.ts). */
   transferable(): unknown {
-    return toTransferable({ sim: this.sim, views: this.views, buildMs: this.buildMs }, NUMBERS_PER_CORE * this.sim.size);
+    return toTransferable({ sim: this.sim, views: this.views, times: this.times }, NUMBERS_PER_CORE * this.sim.size);
   }
 
   /** The overlay `transferable` made, in this thread, with hooks of its own. */
   static fromTransferable(t: unknown): Overlay {
     const box = { views: new ActiveViews(0, 0) };
-    const parts = fromTransferable(t, hooksFor(box)) as { sim: Simulation; views: ActiveViews; buildMs: number };
+    const parts = fromTransferable(t, hooksFor(box)) as { sim: Simulation; views: ActiveViews; times: BuildTimes };
     box.views = parts.views;
-    return new Overlay(parts.sim, parts.views, box, parts.buildMs);
+    return new Overlay(parts.sim, parts.views, box, parts.times);
   }
 
   /** Makes the (shared) hooks write to this overlay's views. Call before running it. */

@@ -39,6 +39,7 @@ export interface Perf {
 }
 
 const pct = (x: number, digits = 2) => (100 * x).toFixed(digits);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -171,8 +172,13 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
     table([
       ["wall time", `${s.toFixed(1)} s`],
       ["CPU time (user + system)", `${(perf.cpuMs / 1000).toFixed(1)} s`],
-      ...results.map((r) => [`  ${r.model}: build (join + cycles)`, `${(r.buildMs / 1000).toFixed(1)} s`]),
-      ...results.map((r) => [`  ${r.model}: whole run`, `${(r.wallMs / 1000).toFixed(1)} s`]),
+      ...results.flatMap((r) => [
+        [`  ${r.model}: build (join + cycles)`, seconds(r.buildMs)],
+        [`    joins`, seconds(r.joinMs)],
+        ...(r.swapMs > 0 ? [[`    swap of the halves (after the split cycles)`, seconds(r.swapMs)]] : []),
+        [`  ${r.model}: after the build (experiments)`, seconds(r.afterBuildMs)],
+        [`  ${r.model}: whole run`, seconds(r.wallMs)],
+      ]),
       ["peak memory (max RSS)", `${(perf.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],
       ...(perf.memoryLatencyNs === null
         ? []

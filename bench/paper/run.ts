@@ -62,7 +62,14 @@ export interface ModelResult {
   readonly model: Model;
   readonly detections: readonly Detection[];
   readonly protocol: Record<string, unknown>;
+  /** The build (joins, cycles, swap), ms. */
   readonly buildMs: number;
+  /** Of the build: the joins, and the swap of the halves (0 when not split), ms. */
+  readonly joinMs: number;
+  readonly swapMs: number;
+  /** From the end of the build to the last experiment's end (the stable overlay measured, the
+   * experiments shared between the threads), ms. */
+  readonly afterBuildMs: number;
   readonly stable: Omit<OverlayMetrics, "inDegree" | "path"> & { inDegree: number[]; path: PathStats };
   readonly failures: FailureSummary[];
   readonly healing: HealingSummary[];
@@ -171,6 +178,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
     throw err;
   }
   twin?.channel.close();
+  const built = performance.now();
   const afterBuild = base.sim.stats.messagesDelivered;
   // With a helper and no twin, the helper takes the odd-numbered experiments.
   const split = twin === null && helper && tasks.length > 1;
@@ -227,12 +235,15 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
     model: o.model,
     detections: o.detections,
     protocol: { ...MODEL_PROTOCOL[o.model], maintenanceEachCycle: o.model === "ours" },
-    buildMs: base.buildMs,
+    buildMs: base.times.buildMs,
+    joinMs: base.times.joinMs,
+    swapMs: base.times.swapMs,
     stable: { ...m, inDegree: Array.from(m.inDegree) },
     failures,
     healing,
     protocolMessages,
     broadcastCopies,
+    afterBuildMs: performance.now() - built,
     wallMs: performance.now() - t0,
   };
 }

@@ -13,6 +13,15 @@ const run = promisify(execFile);
 const MAIN = "dist/bench-paper/bench/paper/main.js";
 const SMALL = ["--nodes", "300", "--cycles", "5", "--failures", "50", "--broadcasts", "20", "--path-sources", "50", "--healing-cycles", "3", "--json"];
 
+/** A model's timings in the JSON report (ms). */
+interface PhaseTimes {
+  buildMs: number;
+  joinMs: number;
+  swapMs: number;
+  afterBuildMs: number;
+  wallMs: number;
+}
+
 /** The results without their timings (every key ending in "ms" or "Ms"). */
 function withoutTimes(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutTimes);
@@ -48,6 +57,16 @@ describe("bench:paper command", () => {
     expect(a.results.length).toBe(1);
     expect(withoutTimes(b.results)).toEqual(withoutTimes(a.results));
     expect(b.perf.protocolMessages).toBe(a.perf.protocolMessages);
+    // The phases of the build, and what follows it, add up within the whole run; only split cycles
+    // end with a swap of the halves.
+    const [ta, tb] = [a, b].map((x) => x.results[0] as PhaseTimes);
+    for (const t of [ta!, tb!]) {
+      expect(t.joinMs).toBeGreaterThan(0);
+      expect(t.joinMs + t.swapMs).toBeLessThanOrEqual(t.buildMs);
+      expect(t.buildMs + t.afterBuildMs).toBeLessThanOrEqual(t.wallMs);
+    }
+    expect(ta!.swapMs).toBe(0);
+    expect(tb!.swapMs > 0).toBe(model === "paper");
   }, 60_000);
 
   it("lets two threads take the first failure experiment, then the healing ones, then the rest", () => {
