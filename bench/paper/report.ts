@@ -170,8 +170,8 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
   const s = perf.wallMs / 1000;
   out.push(
     table([
-      ["wall time", `${s.toFixed(1)} s`],
-      ["CPU time (user + system)", `${(perf.cpuMs / 1000).toFixed(1)} s`],
+      ["wall time", seconds(perf.wallMs)],
+      ["CPU time (user + system)", seconds(perf.cpuMs)],
       ...results.flatMap((r) => [
         [`  ${r.model}: build (join + cycles)`, seconds(r.buildMs)],
         [`    joins`, seconds(r.joinMs)],
