@@ -174,8 +174,8 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
       ["CPU time (user + system)", seconds(perf.cpuMs)],
       ...results.flatMap((r) => [
         [`  ${r.model}: build (join + cycles)`, seconds(r.buildMs)],
-        [`    joins`, seconds(r.joinMs)],
-        ...(r.swapMs > 0 ? [[`    swap of the halves (after the split cycles)`, seconds(r.swapMs)]] : []),
+        ["    joins", seconds(r.joinMs)],
+        ...(r.swapMs > 0 ? [["    swap of the halves (after the split cycles)", seconds(r.swapMs)]] : []),
         [`  ${r.model}: after the build (experiments)`, seconds(r.afterBuildMs)],
         [`  ${r.model}: whole run`, seconds(r.wallMs)],
       ]),
