@@ -5,12 +5,22 @@
  * with 2.
  */
 import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { takingOrder, tasksOf, type RunOptions } from "../../bench/paper/run.js";
 
 const run = promisify(execFile);
 const MAIN = "dist/bench-paper/bench/paper/main.js";
+/** Node's flags as `npm run bench:paper` sets them (heap sizes, the collector on the simulation's threads
+ * only), read from its script, so that the runs here are the command's. */
+const NODE_FLAGS = nodeFlagsOf((JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts["bench:paper"]!);
+
+function nodeFlagsOf(script: string): string[] {
+  const m = / node ((?:--\S+ )*)dist\/bench-paper\/bench\/paper\/main\.js/.exec(script);
+  if (m === null) throw new Error(`package.json: bench:paper does not run node on ${MAIN}: ${script}`);
+  return m[1]!.trim().split(" ").filter((f) => f !== "");
+}
 const SMALL = ["--nodes", "300", "--cycles", "5", "--failures", "50", "--broadcasts", "20", "--path-sources", "50", "--healing-cycles", "3", "--json"];
 
 /** A model's timings in the JSON report (ms). */
@@ -31,7 +41,7 @@ function withoutTimes(v: unknown): unknown {
 
 async function bench(args: string[]): Promise<{ results: unknown[]; perf: { protocolMessages: number } }> {
   // A run that hangs is killed before the test's own timeout, not left behind.
-  const { stdout } = await run(process.execPath, [MAIN, ...args], { maxBuffer: 64 << 20, timeout: 50_000 });
+  const { stdout } = await run(process.execPath, [...NODE_FLAGS, MAIN, ...args], { maxBuffer: 64 << 20, timeout: 50_000 });
   return JSON.parse(stdout) as { results: unknown[]; perf: { protocolMessages: number } };
 }
 
