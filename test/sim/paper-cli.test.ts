@@ -12,8 +12,8 @@ import { takingOrder, tasksOf, type RunOptions } from "../../bench/paper/run.js"
 
 const run = promisify(execFile);
 const MAIN = "dist/bench-paper/bench/paper/main.js";
-/** Node's flags as `npm run bench:paper` sets them (heap sizes, the collector on the simulation's threads
- * only), read from its script, so that the runs here are the command's. */
+/** Node's flags as `npm run bench:paper` sets them (the heap's sizes), read from its script, so that the
+ * runs here are the command's. */
 const NODE_FLAGS = nodeFlagsOf((JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts["bench:paper"]!);
 
 function nodeFlagsOf(script: string): string[] {
