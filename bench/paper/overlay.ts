@@ -55,6 +55,11 @@ export interface BuildTimes {
   readonly joinMs: number;
   /** The swap of the halves after split cycles; 0 when one thread ran them all. */
   readonly swapMs: number;
+  /** On the building thread's clock (`performance.now()`): when the build started, when the joins
+   * ended, and when the cycles ended (before the swap). */
+  readonly startedAt: number;
+  readonly joinedAt: number;
+  readonly cycledAt: number;
 }
 
 /** The stabilised overlay: a simulation plus the views the flood reads, copied once per run. */
@@ -87,19 +92,21 @@ export class Overlay {
     });
     box.views = new ActiveViews(o.nodes, sim.config.activeViewSize);
     sim.joinAll();
-    const joinMs = performance.now() - t0;
+    const joinedAt = performance.now();
+    const joinMs = joinedAt - t0;
     log(`joined ${o.nodes} nodes in ${(joinMs / 1000).toFixed(1)} s`);
     let swapMs = 0;
+    let cycledAt = joinedAt;
     try {
       if (twin !== undefined) sim.split(twin);
       for (let c = 1; c <= o.cycles; c++) {
         cycle(sim, o.model);
         if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
+      cycledAt = performance.now();
       if (twin !== undefined) {
-        const t1 = performance.now();
         mergeHalves(sim);
-        swapMs = performance.now() - t1;
+        swapMs = performance.now() - cycledAt;
         log(`halves swapped with the second thread in ${(swapMs / 1000).toFixed(1)} s`);
       }
     } catch (err) {
@@ -108,7 +115,7 @@ export class Overlay {
     }
     const ms = performance.now() - t0;
     log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s${twin === undefined ? "" : " (split with a second thread)"}`);
-    return new Overlay(sim, box.views, box, { buildMs: ms, joinMs, swapMs });
+    return new Overlay(sim, box.views, box, { buildMs: ms, joinMs, swapMs, startedAt: t0, joinedAt, cycledAt });
   }
 
   /**

@@ -40,6 +40,12 @@ export interface ToTwinWorker {
 }
 /** Experiments a thread ran: (position in the order they are taken, result). */
 export type Taken = [number, TaskResult][];
+/** What a twin worker posts: the experiments it ran, and its collector's pauses in its build's
+ * joins and cycles (ms; see gc-pauses.ts). */
+export interface TwinResult {
+  readonly taken: Taken;
+  readonly pauses: [joins: number, cycles: number];
+}
 
 /** Heap limits for a worker, as `npm run bench:paper` sets them for the main thread: a
  * 1,000,000-node overlay needs about 7 GiB, and the young generation (three semi-spaces) matches
@@ -96,7 +102,7 @@ export function startTwin(options: RunOptions): {
   readonly channel: Channel;
   readonly next: Int32Array;
   setBaseline(baseline: number): void;
-  readonly results: Promise<Taken>;
+  readonly results: Promise<TwinResult>;
 } {
   const [mine, theirs] = channelPair();
   const next = new SharedArrayBuffer(4);
@@ -105,7 +111,7 @@ export function startTwin(options: RunOptions): {
     channel: new Channel(mine, TWIN_SPIN_MS),
     next: new Int32Array(next),
     setBaseline: (baseline) => worker.postMessage({ baseline } satisfies Baseline),
-    results: settled<Taken>(worker, `model "${options.model}" twin`),
+    results: settled<TwinResult>(worker, `model "${options.model}" twin`),
   };
 }
 

@@ -40,6 +40,8 @@ export interface Perf {
 
 const pct = (x: number, digits = 2) => (100 * x).toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Says that a row gives a figure per thread, when the build ran in two. */
+const perThread = (r: ModelResult) => (r.gcMs.joins.length > 1 ? " (main / twin thread)" : "");
 
 function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -175,6 +177,8 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
       ...results.flatMap((r) => [
         [`  ${r.model}: build (join + cycles)`, seconds(r.buildMs)],
         ["    joins", seconds(r.joinMs)],
+        [`    collector pauses in the joins${perThread(r)}`, r.gcMs.joins.map(seconds).join(" / ")],
+        [`    collector pauses in the cycles${perThread(r)}`, r.gcMs.cycles.map(seconds).join(" / ")],
         ...(r.swapMs > 0 ? [["    swap of the halves (after the split cycles)", seconds(r.swapMs)]] : []),
         [`  ${r.model}: after the build (experiments)`, seconds(r.afterBuildMs)],
         [`  ${r.model}: whole run`, seconds(r.wallMs)],

@@ -7,6 +7,7 @@ import { SeededRng } from "../../src/protocol/index.js";
 import { measureOverlay, runFailure, runHealing, type FailureRun, type HealingRun, type OverlayMetrics } from "./experiment.js";
 import { MODEL_PROTOCOL, Overlay, type Detection, type Model } from "./overlay.js";
 import type { Components, PathStats } from "./metrics.js";
+import { buildPauses, GcPauses, type GcPausesMs } from "./gc-pauses.js";
 import { startTaskWorker, startTwin, type Taken } from "./parallel.js";
 
 export interface RunOptions {
@@ -67,6 +68,9 @@ export interface ModelResult {
   /** Of the build: the joins, and the swap of the halves (0 when not split), ms. */
   readonly joinMs: number;
   readonly swapMs: number;
+  /** The collector's pauses in the joins and in the cycles, per thread that ran them (see
+   * gc-pauses.ts), ms. */
+  readonly gcMs: GcPausesMs;
   /** From the end of the build to the last experiment's end (the stable overlay measured, the
    * experiments shared between the threads), ms. */
   readonly afterBuildMs: number;
@@ -167,6 +171,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   const t0 = performance.now();
   const tasks = tasksOf(o);
   const twin = helper && o.model === "paper" ? startTwin(o) : null;
+  const gc = new GcPauses();
   log(`[${o.model}] building ${o.nodes} nodes (join one by one, then ${o.cycles} cycles)`);
   let base: Overlay;
   try {
@@ -178,6 +183,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
     throw err;
   }
   twin?.channel.close();
+  const [joinPauses, cyclePauses] = await buildPauses(gc, base.times);
   const built = performance.now();
   const afterBuild = base.sim.stats.messagesDelivered;
   // With a helper and no twin, the helper takes the odd-numbered experiments.
@@ -190,11 +196,15 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   remote?.setBaseline(m.reliability);
   twin?.setBaseline(m.reliability);
   let results: TaskResult[];
+  const gcMs = { joins: [joinPauses], cycles: [cyclePauses] };
   if (twin !== null) {
     const order = takingOrder(o);
     const local = await runTaken(base, o, order, twin.next, () => m.reliability, log);
+    const far = await twin.results;
     results = new Array<TaskResult>(tasks.length);
-    for (const [k, r] of [...local, ...(await twin.results)]) results[order[k]!] = r;
+    for (const [k, r] of [...local, ...far.taken]) results[order[k]!] = r;
+    gcMs.joins.push(far.pauses[0]);
+    gcMs.cycles.push(far.pauses[1]);
   } else {
     // The last experiment of this thread runs on the base overlay itself instead of a copy.
     const local = mine.map((t, k) => runTask(base, o, t, m.reliability, k === mine.length - 1, log));
@@ -238,6 +248,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
     buildMs: base.times.buildMs,
     joinMs: base.times.joinMs,
     swapMs: base.times.swapMs,
+    gcMs,
     stable: { ...m, inDegree: Array.from(m.inDegree) },
     failures,
     healing,

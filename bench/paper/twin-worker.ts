@@ -5,16 +5,19 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Channel } from "../../src/sim/channel.js";
 import { Overlay } from "./overlay.js";
 import { buildOptions, runTaken, takingOrder } from "./run.js";
-import { reply, TWIN_SPIN_MS, type Baseline, type ToTwinWorker } from "./parallel.js";
+import { buildPauses, GcPauses } from "./gc-pauses.js";
+import { reply, TWIN_SPIN_MS, type Baseline, type ToTwinWorker, type TwinResult } from "./parallel.js";
 
 const port = parentPort!;
 const { options, end, next } = workerData as ToTwinWorker;
 const baseline = new Promise<number>((resolve) => port.once("message", (m: Baseline) => resolve(m.baseline)));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const channel = new Channel(end, TWIN_SPIN_MS);
-await reply(async () => {
+await reply(async (): Promise<TwinResult> => {
+  const gc = new GcPauses();
   const base = Overlay.build(buildOptions(options), () => {}, channel);
-  return runTaken(base, options, takingOrder(options), new Int32Array(next), () => baseline, log);
+  const pauses = await buildPauses(gc, base.times);
+  return { taken: await runTaken(base, options, takingOrder(options), new Int32Array(next), () => baseline, log), pauses };
 });
 channel.close();
 port.close();

@@ -30,6 +30,8 @@ interface PhaseTimes {
   swapMs: number;
   afterBuildMs: number;
   wallMs: number;
+  /** The collector's pauses, per thread that built. */
+  gcMs: { joins: number[]; cycles: number[] };
 }
 
 /** The results without their timings (every key ending in "ms" or "Ms"). */
@@ -77,6 +79,19 @@ describe("bench:paper command", () => {
     }
     expect(ta!.swapMs).toBe(0);
     expect(tb!.swapMs > 0).toBe(model === "paper");
+    // The collector's pauses: one figure per thread that built (two when the cycles were split),
+    // within their phase on the main thread, and some in every thread (a build allocates many
+    // times the young generation's starting size): none would mean the reports were never read.
+    for (const [t, threads] of [
+      [ta!, 1],
+      [tb!, model === "paper" ? 2 : 1],
+    ] as const) {
+      expect(t.gcMs.joins.length).toBe(threads);
+      expect(t.gcMs.cycles.length).toBe(threads);
+      expect(t.gcMs.joins[0]).toBeLessThanOrEqual(t.joinMs);
+      expect(t.gcMs.cycles[0]).toBeLessThanOrEqual(t.buildMs - t.joinMs - t.swapMs);
+      for (let k = 0; k < threads; k++) expect(t.gcMs.joins[k]! + t.gcMs.cycles[k]!).toBeGreaterThan(0);
+    }
   }, 60_000);
 
   it("lets two threads take the first failure experiment, then the healing ones, then the rest", () => {
