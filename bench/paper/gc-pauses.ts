@@ -41,6 +41,11 @@ export class GcPauses {
     return ranges.map(([from, to]) => this.seen.reduce((sum, p) => (p.start >= from && p.start < to ? sum + p.ms : sum), 0));
   }
 
+  /** Stops observing, without summing (the build failed). */
+  stop(): void {
+    this.observer.disconnect();
+  }
+
   private keep(entries: readonly PerformanceEntry[]): void {
     for (const e of entries) this.seen.push({ start: e.startTime, ms: e.duration });
   }

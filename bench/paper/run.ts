@@ -177,6 +177,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   try {
     base = Overlay.build(buildOptions(o), log, twin?.channel);
   } catch (err) {
+    gc.stop();
     // If the twin failed first, this side only knows that it did: say why.
     const why = twin === null ? null : await twin.results.then(() => null, (e: unknown) => e);
     if (why !== null) throw new Error(`${String(err)}; the twin thread: ${String(why)}`);
