@@ -4,6 +4,7 @@
  */
 import { HyParView } from "../../src/protocol/hyparview.js";
 import { SeededRng } from "../../src/protocol/rng.js";
+import { SentShuffle, ShuffleMessage, ShuffleReplyMessage } from "../../src/protocol/shuffle-messages.js";
 import { CoreState } from "../../src/protocol/state.js";
 import { ActiveView, PassiveView } from "../../src/protocol/views.js";
 import { Engine } from "../../src/sim/engine.js";
@@ -29,6 +30,9 @@ export const CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = 
   SeededRng,
   ActiveViews,
   ReadAhead,
+  SentShuffle,
+  ShuffleMessage,
+  ShuffleReplyMessage,
 ];
 /** In place of a class index: a plain object, an object with no prototype. */
 export const PLAIN = -1;

@@ -9,6 +9,7 @@ export {
 } from "./config.js";
 export { SeededRng, randomInt, type Rng } from "./rng.js";
 export { withIdHash } from "./id-hash.js";
+export { newRecordList, ShuffleMessage, ShuffleReplyMessage } from "./shuffle-messages.js";
 export type {
   DropReason,
   Effect,

@@ -8,6 +8,7 @@ import type { PeerRecord } from "./types.js";
 import { randomInt } from "./rng.js";
 import { recordHash } from "./id-hash.js";
 import { listed } from "./views.js";
+import { newHashList, newRecordList, SentShuffle, ShuffleMessage, ShuffleReplyMessage } from "./shuffle-messages.js";
 
 /** Timer `shuffle`: one membership cycle. Sends SHUFFLE(self + ka active + kp passive, ttl = ARWL)
  * to a random confirmed active peer, then re-arms. */
@@ -20,14 +21,17 @@ export function handleShuffleTimer(s: CoreState): void {
 export function startShuffle(s: CoreState): void {
   const target = s.active.pickConfirmed(s.rng, null, null);
   if (target < 0) return;
-  const entries: PeerRecord[] = [s.self];
-  const hashes: number[] = [s.selfHash];
+  // No literals: V8 must never pretenure these (shuffle-messages.ts).
+  const entries = newRecordList();
+  const hashes = newHashList();
+  entries.push(s.self);
+  hashes.push(s.selfHash);
   s.active.sampleConfirmed(s.rng, s.config.shuffleActive, entries, hashes);
   s.passive.sample(s.rng, s.config.shufflePassive, entries, hashes);
   const shuffleId = s.newId();
-  s.sentShuffles.push({ shuffleId, entries, hashes });
+  s.sentShuffles.push(new SentShuffle(shuffleId, entries, hashes));
   if (s.sentShuffles.length > SENT_SHUFFLE_MEMORY) s.sentShuffles.shift();
-  s.send(s.active.peer(target), { kind: "shuffle", origin: s.self, entries, ttl: s.config.arwl, shuffleId });
+  s.send(s.active.peer(target), new ShuffleMessage(s.self, entries, s.config.arwl, shuffleId));
 }
 
 /**
@@ -48,14 +52,14 @@ export function onShuffle(
   if (left > 0 && s.active.length > 1) {
     const next = s.active.pickConfirmed(s.rng, from, origin);
     if (next >= 0) {
-      s.send(s.active.peer(next), { kind: "shuffle", origin, entries, ttl: left, shuffleId });
+      s.send(s.active.peer(next), new ShuffleMessage(origin, entries, left, shuffleId));
       return;
     }
   }
-  const reply: PeerRecord[] = [];
-  const replyHashes: number[] = [];
+  const reply = newRecordList();
+  const replyHashes = newHashList();
   s.passive.sample(s.rng, entries.length, reply, replyHashes);
-  s.send(origin, { kind: "shuffleReply", shuffleId, entries: reply });
+  s.send(origin, new ShuffleReplyMessage(shuffleId, reply));
   integrate(s, entries, reply, replyHashes);
 }
 

@@ -7,20 +7,13 @@ import type { Rng } from "./rng.js";
 import type { DropReason, Effect, Message, PeerRecord, TimerKind } from "./types.js";
 import { recordHash } from "./id-hash.js";
 import { ActiveView, PassiveView } from "./views.js";
+import type { SentShuffle } from "./shuffle-messages.js";
 
 /** A JOIN we sent to a contact and are waiting on. */
 export interface JoinAttempt {
   requestId: number;
   address: string;
   sentAt: number;
-}
-
-/** What we sent in one of our own shuffles, to evict first when the reply comes (§4.4). */
-export interface SentShuffle {
-  shuffleId: number;
-  entries: readonly PeerRecord[];
-  /** The entries' id hashes, in the same order. */
-  hashes: readonly number[];
 }
 
 /** The result of a step without effects (shared; frozen). */

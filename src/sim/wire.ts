@@ -4,7 +4,7 @@
  * is its node index and incarnation; the reader takes its own thread's record of that node when
  * the incarnation matches, so views keep sharing one record per node as in one thread.
  */
-import type { Message, PeerRecord } from "../protocol/index.js";
+import { newRecordList, ShuffleMessage, ShuffleReplyMessage, type Message, type PeerRecord } from "../protocol/index.js";
 import { isSimRecord, simRecord } from "./records.js";
 
 const JOIN = 0;
@@ -131,14 +131,14 @@ export function readMessage(d: Float64Array, at: number, records: readonly PeerR
       at += 4;
       const entries = readRecords(d, at, records);
       at += 1 + 2 * entries.length;
-      m = { kind: "shuffle", origin, entries, ttl, shuffleId };
+      m = new ShuffleMessage(origin, entries, ttl, shuffleId);
       break;
     }
     case SHUFFLE_REPLY: {
       const shuffleId = d[at++]!;
       const entries = readRecords(d, at, records);
       at += 1 + 2 * entries.length;
-      m = { kind: "shuffleReply", shuffleId, entries };
+      m = new ShuffleReplyMessage(shuffleId, entries);
       break;
     }
     default:
@@ -169,7 +169,8 @@ function readRecord(d: Float64Array, at: number, records: readonly PeerRecord[])
 
 function readRecords(d: Float64Array, at: number, records: readonly PeerRecord[]): PeerRecord[] {
   const n = d[at]!;
-  const out: PeerRecord[] = [];
+  // No literals, as the core makes these (src/protocol/shuffle-messages.ts).
+  const out = newRecordList();
   for (let k = 0; k < n; k++) out.push(readRecord(d, at + 1 + 2 * k, records));
   return out;
 }
