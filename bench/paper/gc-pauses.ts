@@ -1,10 +1,10 @@
 /**
  * The collector's pauses in one thread, summed over phases of the build (V8's `gc` performance
  * entries). In split cycles every window waits for the slower thread, so a pause in either thread
- * stalls both. In a few runs one thread's collector pauses several times as long as the other's
- * (V8 has pretenured the shuffle's messages there: bench/paper/PERFORMANCE.md, "V8's
- * allocation-site pretenuring"); the report gives each thread's pauses, to tell such a run from a
- * slow machine.
+ * stalls both. Before the core made the shuffle's objects without allocation sites, one thread's
+ * collector paused several times as long as the other's in a few runs (V8 had pretenured the
+ * shuffle's messages there: bench/paper/PERFORMANCE.md, "The shuffle's objects made without
+ * allocation sites"); the report gives each thread's pauses, to tell such a run from a slow machine.
  */
 import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
