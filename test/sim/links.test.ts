@@ -17,23 +17,24 @@ describe("LinkTable", () => {
     { nodes: N, slots: 2, what: "blocks of 2, overflow to the pool" },
     { nodes: N, slots: 0, what: "no blocks" },
     { nodes: N, slots: 8, what: "blocks of 8" },
-  ])("behaves like a set of (holder, target) pairs; detach reports the holders ($what)", ({ nodes, slots }) => {
+  ])("behaves like a set of (holder, target) pairs with their times; detach reports the holders ($what)", ({ nodes, slots }) => {
     fc.assert(
       fc.property(fc.array(linkOp, { maxLength: 300 }), (ops) => {
         const links = new LinkTable(nodes, slots);
         links.ensureNodes(N);
-        const model = new Set<string>();
-        for (const { op, h, t } of ops) {
+        // (holder, target) -> when the link was made: an existing link keeps its time.
+        const model = new Map<string, number>();
+        for (const [time, { op, h, t }] of ops.entries()) {
           if (op === "add") {
-            links.add(h, t);
-            model.add(`${h}>${t}`);
+            links.add(h, t, time);
+            if (!model.has(`${h}>${t}`)) model.set(`${h}>${t}`, time);
           } else if (op === "remove") {
             expect(links.remove(h, t)).toBe(model.delete(`${h}>${t}`));
           } else {
             const holders: number[] = [];
             links.detach(h, holders);
             const want: number[] = [];
-            for (const k of [...model]) {
+            for (const k of [...model.keys()]) {
               const [a, b] = k.split(">").map(Number) as [number, number];
               if (b === h && a !== h) want.push(a);
               if (a === h || b === h) model.delete(k);
@@ -43,7 +44,10 @@ describe("LinkTable", () => {
         }
         expect(links.count).toBe(model.size);
         for (let a = 0; a < N; a++) {
-          for (let b = 0; b < N; b++) expect(links.has(a, b)).toBe(model.has(`${a}>${b}`));
+          for (let b = 0; b < N; b++) {
+            expect(links.has(a, b)).toBe(model.has(`${a}>${b}`));
+            expect(links.madeTime(a, b)).toBe(model.get(`${a}>${b}`) ?? NaN);
+          }
         }
       }),
       { numRuns: 200 },
