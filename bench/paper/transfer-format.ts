@@ -8,7 +8,7 @@ import { SentShuffle, ShuffleMessage, ShuffleReplyMessage } from "../../src/prot
 import { CoreState } from "../../src/protocol/state.js";
 import { ActiveView, PassiveView } from "../../src/protocol/views.js";
 import { Engine } from "../../src/sim/engine.js";
-import { EventQueue } from "../../src/sim/events.js";
+import { EventQueue, Ring } from "../../src/sim/events.js";
 import { LinkTable } from "../../src/sim/links.js";
 import { PairClock } from "../../src/sim/pairs.js";
 import { ReadAhead } from "../../src/sim/read-ahead.js";
@@ -33,6 +33,7 @@ export const CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = 
   SentShuffle,
   ShuffleMessage,
   ShuffleReplyMessage,
+  Ring,
 ];
 /** In place of a class index: a plain object, an object with no prototype. */
 export const PLAIN = -1;

@@ -2,10 +2,14 @@
  * The simulator's event queue: events ordered by (time, sequence), stored as pooled records in
  * parallel typed arrays so that scheduling a message allocates nothing.
  *
- * Two structures share the pool. Most events are pushed in time order (every message with a fixed
- * latency is due at now + L, and now never goes back), so they go to a FIFO ring: O(1) both ways.
- * An event due earlier than the ring's last one (a timer, a uniformly random latency) goes to an
- * array-based binary heap instead. `pop` takes the smaller head of the two.
+ * Most events are pushed in time order (every message with a fixed latency is due at now + L, and
+ * now never goes back), so they go to a FIFO ring: O(1) both ways. A push goes to the first of
+ * three rings whose last event it follows, because there are three such sequences: a membership
+ * cycle pushes its spread timers first, in time order (src/sim/simulation.ts, `cycle`), and fills
+ * a ring; the messages that follow, due before its last timer, fill the next; and in a split
+ * (src/sim/partition.ts) the messages from the other thread, due among those, the third. An event
+ * that follows no ring's last (a uniformly random latency, say) goes to an array-based binary heap
+ * instead. `pop` takes the smallest of the heads.
  *
  * A key breaks ties between events due at the same time. `push` keys events by push order;
  * `pushKeyed` takes the key from the caller. The engine keys each event by the node whose step
@@ -37,6 +41,60 @@ export function isNetworkKind(kind: number): boolean {
   return kind <= EV_LINK_CLOSED;
 }
 
+/** A FIFO ring of record indices in (time, key) order: it takes only events due after its last. */
+export class Ring {
+  buf: Int32Array;
+  head = 0;
+  len = 0;
+  /** Time and key of the last event: a push after it keeps the ring sorted. */
+  lastTime = -Infinity;
+  lastKey = -Infinity;
+
+  constructor(capacity: number) {
+    this.buf = new Int32Array(capacity);
+  }
+
+  /** Whether an event at (`time`, `key`) goes after the last one. */
+  takes(time: number, key: number): boolean {
+    return time > this.lastTime || (time === this.lastTime && key > this.lastKey);
+  }
+
+  /** Appends record `e`, due at (`time`, `key`): `takes` said yes. `mask`: capacity - 1. */
+  add(e: number, time: number, key: number, mask: number): void {
+    this.buf[(this.head + this.len) & mask] = e;
+    this.len++;
+    this.lastTime = time;
+    this.lastKey = key;
+  }
+
+  /** The first record, or -1 when empty. */
+  first(): number {
+    return this.len > 0 ? this.buf[this.head]! : -1;
+  }
+
+  /** Drops the first record. `mask`: capacity - 1. */
+  shift(mask: number): void {
+    this.head = (this.head + 1) & mask;
+    if (--this.len === 0) {
+      this.head = 0;
+      this.lastTime = -Infinity;
+      this.lastKey = -Infinity;
+    }
+  }
+
+  forEach(f: (e: number) => void, mask: number): void {
+    for (let i = 0; i < this.len; i++) f(this.buf[(this.head + i) & mask]!);
+  }
+
+  /** Moves to a buffer of `capacity` (larger), unrolled to start at 0. `mask`: the old capacity - 1. */
+  grow(capacity: number, mask: number): void {
+    const buf = new Int32Array(capacity);
+    for (let i = 0; i < this.len; i++) buf[i] = this.buf[(this.head + i) & mask]!;
+    this.buf = buf;
+    this.head = 0;
+  }
+}
+
 export class EventQueue {
   /** Due time, ms. */
   time: Float64Array;
@@ -59,12 +117,12 @@ export class EventQueue {
 
   private heap: Int32Array;
   private heapSize = 0;
-  private ring: Int32Array;
-  private ringHead = 0;
-  private ringLen = 0;
-  /** Time and key of the ring's last event: a push after it keeps the ring sorted. */
-  private ringLastTime = -Infinity;
-  private ringLastKey = -Infinity;
+  /** The FIFO rings (see the file comment), tried in this order. Fields rather than an array:
+   * `peekTime` and `pop` run for every event, and with a loop over an array the joins at 100,000
+   * nodes took 3-8 % longer than with these fields. */
+  private readonly ring1: Ring;
+  private readonly ring2: Ring;
+  private readonly ring3: Ring;
   private freeList: Int32Array;
   private freeTop = 0;
   private capacity: number;
@@ -85,7 +143,9 @@ export class EventQueue {
     this.ref = new Array<unknown>(c).fill(undefined);
     this.ref2 = new Array<unknown>(c).fill(undefined);
     this.heap = new Int32Array(c);
-    this.ring = new Int32Array(c);
+    this.ring1 = new Ring(c);
+    this.ring2 = new Ring(c);
+    this.ring3 = new Ring(c);
     this.freeList = new Int32Array(c);
     for (let i = 0; i < c; i++) this.freeList[i] = c - 1 - i;
     this.freeTop = c;
@@ -93,7 +153,12 @@ export class EventQueue {
 
   /** Events waiting. */
   get size(): number {
-    return this.heapSize + this.ringLen;
+    return this.heapSize + this.ring1.len + this.ring2.len + this.ring3.len;
+  }
+
+  /** Of those, the events in the heap (the rest are in the rings): for tests. */
+  get heaped(): number {
+    return this.heapSize;
   }
 
   /** Schedules an event, after every event pushed before it for the same time. Events are never
@@ -115,56 +180,72 @@ export class EventQueue {
     this.cut[e] = 0;
     this.ref[e] = ref;
     this.ref2[e] = ref2;
-    if (time > this.ringLastTime || (time === this.ringLastTime && key > this.ringLastKey)) {
-      this.ring[(this.ringHead + this.ringLen) & (this.capacity - 1)] = e;
-      this.ringLen++;
-      this.ringLastTime = time;
-      this.ringLastKey = key;
-    } else {
-      this.heapPush(e);
-    }
+    const mask = this.capacity - 1;
+    if (this.ring1.takes(time, key)) this.ring1.add(e, time, key, mask);
+    else if (this.ring2.takes(time, key)) this.ring2.add(e, time, key, mask);
+    else if (this.ring3.takes(time, key)) this.ring3.add(e, time, key, mask);
+    else this.heapPush(e);
   }
 
   /** Due time of the next event, or Infinity when empty. */
   peekTime(): number {
-    const r = this.ringLen > 0 ? this.ring[this.ringHead]! : -1;
-    const h = this.heapSize > 0 ? this.heap[0]! : -1;
-    if (r < 0) return h < 0 ? Infinity : this.time[h]!;
-    if (h < 0) return this.time[r]!;
-    return Math.min(this.time[r]!, this.time[h]!);
+    const e = this.next();
+    return e < 0 ? Infinity : this.time[e]!;
   }
 
   /** Calls `f` with the record index of every waiting event, in no particular order (scripted
    * events only: partitions). */
   forEachWaiting(f: (e: number) => void): void {
     for (let i = 0; i < this.heapSize; i++) f(this.heap[i]!);
-    for (let i = 0; i < this.ringLen; i++) f(this.ring[(this.ringHead + i) & (this.capacity - 1)]!);
+    for (const ring of [this.ring1, this.ring2, this.ring3]) ring.forEach(f, this.capacity - 1);
   }
 
   /** Removes the next event and returns its record index (-1 when empty). Read its fields, then
    * give it back with `release`. */
   pop(): number {
-    const r = this.ringLen > 0 ? this.ring[this.ringHead]! : -1;
+    const r = this.firstRing();
+    const e = r === null ? -1 : r.first();
     const h = this.heapSize > 0 ? this.heap[0]! : -1;
-    if (r >= 0 && (h < 0 || this.before(r, h))) {
-      this.ringHead = (this.ringHead + 1) & (this.capacity - 1);
-      if (--this.ringLen === 0) {
-        this.ringHead = 0;
-        this.ringLastTime = -Infinity;
-        this.ringLastKey = -Infinity;
-      }
-      return r;
+    if (e >= 0 && (h < 0 || this.before(e, h))) {
+      r!.shift(this.capacity - 1);
+      return e;
     }
     if (h < 0) return -1;
     this.heapPop();
     return h;
   }
 
+  /** The record `pop` would return, or -1 when empty; takes nothing off. */
+  private next(): number {
+    const r = this.firstRing();
+    const e = r === null ? -1 : r.first();
+    const h = this.heapSize > 0 ? this.heap[0]! : -1;
+    return e >= 0 && (h < 0 || this.before(e, h)) ? e : h;
+  }
+
+  /** The ring whose head comes first, or null when all are empty. */
+  private firstRing(): Ring | null {
+    let ring: Ring | null = null;
+    let best = -1;
+    const a = this.ring1.first();
+    if (a >= 0) {
+      ring = this.ring1;
+      best = a;
+    }
+    const b = this.ring2.first();
+    if (b >= 0 && (best < 0 || this.before(b, best))) {
+      ring = this.ring2;
+      best = b;
+    }
+    const c = this.ring3.first();
+    if (c >= 0 && (best < 0 || this.before(c, best))) ring = this.ring3;
+    return ring;
+  }
+
   /** Whether the next event is due before popped record `e` (by time, then key). */
   headBefore(e: number): boolean {
-    const r = this.ringLen > 0 ? this.ring[this.ringHead]! : -1;
-    const h = this.heapSize > 0 ? this.heap[0]! : -1;
-    return (r >= 0 && this.before(r, e)) || (h >= 0 && this.before(h, e));
+    const n = this.next();
+    return n >= 0 && this.before(n, e);
   }
 
   /** Puts popped records back, unchanged (`records[from]` to `records[to - 1]`): they come out
@@ -233,11 +314,7 @@ export class EventQueue {
       this.ref2.push(undefined);
     }
     this.heap = grown(this.heap, c);
-    // Unroll the ring so it starts at 0 in the larger buffer.
-    const ring = new Int32Array(c);
-    for (let i = 0; i < this.ringLen; i++) ring[i] = this.ring[(this.ringHead + i) & (old - 1)]!;
-    this.ring = ring;
-    this.ringHead = 0;
+    for (const ring of [this.ring1, this.ring2, this.ring3]) ring.grow(c, old - 1);
     this.capacity = c;
     // Every record was in use (that is why we grow): the new half is free.
     const free = new Int32Array(c);

@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { SeededRng } from "../../src/protocol/index.js";
 import { EV_DELIVER, EV_TIMER, EventQueue } from "../../src/sim/events.js";
 
 /** A push at (now + delta); `pops` events taken off before the next push. */
 const op = fc.record({ delta: fc.oneof(fc.constant(10), fc.integer({ min: 0, max: 50 })), pops: fc.integer({ min: 0, max: 3 }) });
 
 describe("EventQueue", () => {
-  test("pops in (time, push order), across the FIFO ring, the heap and growth", () => {
+  test("pops in (time, push order), across the FIFO rings, the heap and growth", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
         const q = new EventQueue(16);
@@ -80,15 +81,68 @@ describe("EventQueue", () => {
     const q = new EventQueue();
     expect(q.peekTime()).toBe(Infinity);
     q.push(30, EV_DELIVER, 0, 0, 0, null, null);
-    q.push(5, EV_TIMER, 0, 0, 1, null, null); // earlier than the ring's tail: heap
+    q.push(5, EV_TIMER, 0, 0, 1, null, null); // earlier than the first ring's tail: the second ring
     q.push(30, EV_DELIVER, 0, 0, 2, null, null);
-    expect(q.peekTime()).toBe(5);
+    q.push(2, EV_TIMER, 0, 0, 3, null, null); // earlier than both rings' tails: the third ring
+    q.push(1, EV_TIMER, 0, 0, 4, null, null); // earlier than every ring's tail: the heap
+    expect(q.heaped).toBe(1);
+    expect(q.peekTime()).toBe(1);
     const order: number[] = [];
     for (let e = q.pop(); e >= 0; e = q.pop()) {
       order.push(q.aux[e]!);
       q.release(e);
     }
-    expect(order).toEqual([1, 0, 2]);
+    expect(order).toEqual([4, 3, 1, 0, 2]);
+  });
+
+  test("a cycle's spread timers fill one ring and its messages the other: nothing goes to the heap", () => {
+    const q = new EventQueue(16);
+    const rng = new SeededRng(7);
+    const L = 10;
+    // The timers, pushed in time order over a spread of 1,000 ms (src/sim/simulation.ts, `cycle`).
+    const times = Array.from({ length: 200 }, () => rng.next() * 1000).sort((a, b) => a - b);
+    let key = 0;
+    for (const t of times) q.pushKeyed(t, key++, EV_TIMER, 0, 0, 0, null, null);
+    // Each event sends up to two messages, due one latency later, for 5 hops.
+    const popped: number[] = [];
+    for (let e = q.pop(); e >= 0; e = q.pop()) {
+      const t = q.time[e]!;
+      const hop = q.aux[e]!;
+      popped.push(t);
+      q.release(e);
+      if (hop < 5) for (let k = 0; k < 2; k++) q.pushKeyed(t + L, key++, EV_DELIVER, 0, 0, hop + 1, null, null);
+      expect(q.heaped).toBe(0);
+    }
+    expect(popped).toHaveLength(200 * 63);
+    expect(popped).toEqual([...popped].sort((a, b) => a - b));
+  });
+
+  test("in a split, the messages from the other thread, swapped at each window's end, fill the third ring", () => {
+    const q = new EventQueue(16);
+    const rng = new SeededRng(11);
+    const L = 10;
+    let key = 0;
+    for (const t of Array.from({ length: 100 }, () => rng.next() * 1000).sort((a, b) => a - b)) {
+      q.pushKeyed(t, key++, EV_TIMER, 0, 0, 0, null, null);
+    }
+    const popped: number[] = [];
+    // Windows of L ms, as src/sim/partition.ts runs them: this side's events, then the other
+    // side's messages of the window, due one latency after they were sent, in the order sent.
+    for (let end = L; q.size > 0 || end <= 1000 + 5 * L; end += L) {
+      while (q.size > 0 && q.peekTime() < end) {
+        const e = q.pop();
+        const t = q.time[e]!;
+        const hop = q.aux[e]!;
+        popped.push(t);
+        q.release(e);
+        if (hop < 4) q.pushKeyed(t + L, key++, EV_DELIVER, 0, 0, hop + 1, null, null);
+      }
+      const sent = Array.from({ length: 5 }, () => end - L + rng.next() * L).sort((a, b) => a - b);
+      if (end <= 1000 + 4 * L) for (const t of sent) q.pushKeyed(t + L, key++, EV_DELIVER, 0, 0, 4, null, null);
+      expect(q.heaped).toBe(0);
+    }
+    expect(popped).toEqual([...popped].sort((a, b) => a - b));
+    expect(popped.length).toBeGreaterThan(100 * 5);
   });
 
   test("release drops references so messages can be collected", () => {
