@@ -262,9 +262,9 @@ export class Simulation {
     const period = opts.periodMs ?? e.config.shuffleIntervalMs;
     if (!(spread >= 0 && spread <= period)) throw new SimOptionError("spreadMs", "must be in [0, periodMs]");
     // With a spread, the timers are pushed in time order: they then sit in one of the queue's FIFO
-    // rings rather than its heap, and the messages in flight go in order to the other ring. (Same
-    // draws, same order of events: only equal times, which random draws do not produce, could tell
-    // the difference.)
+    // rings rather than its heap, and the messages in flight go in order to the next ring (in a
+    // split, the other thread's to a third). (Same draws, same order of events: only equal times,
+    // which random draws do not produce, could tell the difference.)
     const nodes: number[] = [];
     const times: number[] = [];
     const part = this.part;
