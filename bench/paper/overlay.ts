@@ -55,6 +55,11 @@ export interface BuildTimes {
   readonly joinMs: number;
   /** The swap of the halves after split cycles; 0 when one thread ran them all. */
   readonly swapMs: number;
+  /** In a split build, how long this thread waited for the other: for its joins to end (the two
+   * threads join every node each, side by side), and in the cycles, for the other's windows (each
+   * window of the split cycles ends when the slower thread's does). 0 when one thread built. */
+  readonly joinsWaitMs: number;
+  readonly cyclesWaitMs: number;
   /** On the building thread's clock (`performance.now()`): when the build started, when the joins
    * ended, and when the cycles ended (before the swap). */
   readonly startedAt: number;
@@ -97,14 +102,24 @@ export class Overlay {
     log(`joined ${o.nodes} nodes in ${(joinMs / 1000).toFixed(1)} s`);
     let swapMs = 0;
     let cycledAt = joinedAt;
+    let joinsWaitMs = 0;
+    let cyclesWaitMs = 0;
+    const waitedBefore = twin?.waitedMs ?? 0;
     try {
-      if (twin !== undefined) sim.split(twin);
+      if (twin !== undefined) {
+        // Both threads have joined before either cycles, so that the wait for the other's joins is
+        // told apart from the waits in the cycles.
+        twin.swap(null);
+        joinsWaitMs = twin.waitedMs - waitedBefore;
+        sim.split(twin);
+      }
       for (let c = 1; c <= o.cycles; c++) {
         cycle(sim, o.model);
         if (c % 10 === 0 && c < o.cycles) log(`cycle ${c} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
       cycledAt = performance.now();
       if (twin !== undefined) {
+        cyclesWaitMs = twin.waitedMs - waitedBefore - joinsWaitMs;
         mergeHalves(sim);
         swapMs = performance.now() - cycledAt;
         log(`halves swapped with the second thread in ${(swapMs / 1000).toFixed(1)} s`);
@@ -115,7 +130,7 @@ export class Overlay {
     }
     const ms = performance.now() - t0;
     log(`${o.cycles} cycles done at ${(ms / 1000).toFixed(1)} s${twin === undefined ? "" : " (split with a second thread)"}`);
-    return new Overlay(sim, box.views, box, { buildMs: ms, joinMs, swapMs, startedAt: t0, joinedAt, cycledAt });
+    return new Overlay(sim, box.views, box, { buildMs: ms, joinMs, swapMs, joinsWaitMs, cyclesWaitMs, startedAt: t0, joinedAt, cycledAt });
   }
 
   /**

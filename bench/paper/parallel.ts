@@ -40,11 +40,13 @@ export interface ToTwinWorker {
 }
 /** Experiments a thread ran: (position in the order they are taken, result). */
 export type Taken = [number, TaskResult][];
-/** What a twin worker posts: the experiments it ran, and its collector's pauses in its build's
- * joins and cycles (ms; see gc-pauses.ts). */
+/** What a twin worker posts: the experiments it ran, its collector's pauses in its build's joins
+ * and cycles (ms; see gc-pauses.ts), and how long it waited for the main thread there (ms; see
+ * `BuildTimes`). */
 export interface TwinResult {
   readonly taken: Taken;
   readonly pauses: [joins: number, cycles: number];
+  readonly waits: [joins: number, cycles: number];
 }
 
 /** Heap limits for a worker, as `npm run bench:paper` sets them for the main thread: a

@@ -179,6 +179,12 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
         ["    joins", seconds(r.joinMs)],
         [`    collector pauses in the joins${perThread(r)}`, r.gcMs.joins.map(seconds).join(" / ")],
         [`    collector pauses in the cycles${perThread(r)}`, r.gcMs.cycles.map(seconds).join(" / ")],
+        ...(r.waitMs.joins.length > 0
+          ? [
+              [`    wait for the other thread's joins${perThread(r)}`, r.waitMs.joins.map(seconds).join(" / ")],
+              [`    wait for the other thread in the cycles${perThread(r)}`, r.waitMs.cycles.map(seconds).join(" / ")],
+            ]
+          : []),
         ...(r.swapMs > 0 ? [["    swap of the halves (after the split cycles)", seconds(r.swapMs)]] : []),
         [`  ${r.model}: after the build (experiments)`, seconds(r.afterBuildMs)],
         [`  ${r.model}: whole run`, seconds(r.wallMs)],

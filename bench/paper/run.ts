@@ -71,6 +71,10 @@ export interface ModelResult {
   /** The collector's pauses in the joins and in the cycles, per thread that ran them (see
    * gc-pauses.ts), ms. */
   readonly gcMs: GcPausesMs;
+  /** In a split build, how long each thread (the main thread first) waited for the other: for its
+   * joins to end, and in the cycles for its windows (see `BuildTimes`), ms. Empty when one thread
+   * built. */
+  readonly waitMs: { readonly joins: number[]; readonly cycles: number[] };
   /** From the end of the build to the last experiment's end (the stable overlay measured, the
    * experiments shared between the threads), ms. */
   readonly afterBuildMs: number;
@@ -198,6 +202,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
   twin?.setBaseline(m.reliability);
   let results: TaskResult[];
   const gcMs = { joins: [joinPauses], cycles: [cyclePauses] };
+  const waitMs = { joins: [] as number[], cycles: [] as number[] };
   if (twin !== null) {
     const order = takingOrder(o);
     const local = await runTaken(base, o, order, twin.next, () => m.reliability, log);
@@ -206,6 +211,8 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
     for (const [k, r] of [...local, ...far.taken]) results[order[k]!] = r;
     gcMs.joins.push(far.pauses[0]);
     gcMs.cycles.push(far.pauses[1]);
+    waitMs.joins.push(base.times.joinsWaitMs, far.waits[0]);
+    waitMs.cycles.push(base.times.cyclesWaitMs, far.waits[1]);
   } else {
     // The last experiment of this thread runs on the base overlay itself instead of a copy.
     const local = mine.map((t, k) => runTask(base, o, t, m.reliability, k === mine.length - 1, log));
@@ -250,6 +257,7 @@ export async function runModel(o: RunOptions, log: (line: string) => void, helpe
     joinMs: base.times.joinMs,
     swapMs: base.times.swapMs,
     gcMs,
+    waitMs,
     stable: { ...m, inDegree: Array.from(m.inDegree) },
     failures,
     healing,

@@ -17,7 +17,8 @@ await reply(async (): Promise<TwinResult> => {
   const gc = new GcPauses();
   const base = Overlay.build(buildOptions(options), () => {}, channel);
   const pauses = await buildPauses(gc, base.times);
-  return { taken: await runTaken(base, options, takingOrder(options), new Int32Array(next), () => baseline, log), pauses };
+  const waits: [number, number] = [base.times.joinsWaitMs, base.times.cyclesWaitMs];
+  return { taken: await runTaken(base, options, takingOrder(options), new Int32Array(next), () => baseline, log), pauses, waits };
 });
 channel.close();
 port.close();

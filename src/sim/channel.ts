@@ -36,6 +36,7 @@ export class Channel {
   private readonly port: MessagePort;
   private readonly side: 0 | 1;
   private round = 0;
+  private waited = 0;
 
   /**
    * `spinMs`: how long `swap` polls for the other side's post before it sleeps on it. A split
@@ -53,6 +54,13 @@ export class Channel {
     this.side = end.side;
   }
 
+  /** How long `swap` has waited for the other side so far, ms: from this side's post until the
+   * other's of the same round (polling and sleeping). In a split simulation, the time this side's
+   * windows took less than the other's. */
+  get waitedMs(): number {
+    return this.waited;
+  }
+
   /** Which side this is: 0 or 1. */
   get index(): 0 | 1 {
     return this.side;
@@ -67,19 +75,29 @@ export class Channel {
     Atomics.notify(this.posted, this.side);
     const other = 1 - this.side;
     // The other side may already be one round ahead, never two: it waits for this round's post.
-    if (this.spinMs > 0) {
-      const until = performance.now() + this.spinMs;
-      while (Atomics.load(this.posted, other) < round && performance.now() < until);
-    }
-    for (let seen = Atomics.load(this.posted, other); seen < round; seen = Atomics.load(this.posted, other)) {
-      if (seen === ABORTED) throw new Error("channel: the other thread failed");
-      if (Atomics.wait(this.posted, other, seen, PATIENCE_MS) === "timed-out") {
-        throw new Error(`channel: the other thread posted nothing for ${PATIENCE_MS / 1000} s (round ${round})`);
-      }
-    }
+    if (Atomics.load(this.posted, other) < round) this.wait(round, other);
     const got = receiveMessageOnPort(this.port);
     if (got === undefined) throw new Error(`channel: round ${round} was posted but its message is missing`);
     return got.message as T;
+  }
+
+  /** Waits until side `other` has posted round `round` (or failed), and counts the time. */
+  private wait(round: number, other: number): void {
+    const start = performance.now();
+    try {
+      if (this.spinMs > 0) {
+        const until = start + this.spinMs;
+        while (Atomics.load(this.posted, other) < round && performance.now() < until);
+      }
+      for (let seen = Atomics.load(this.posted, other); seen < round; seen = Atomics.load(this.posted, other)) {
+        if (seen === ABORTED) throw new Error("channel: the other thread failed");
+        if (Atomics.wait(this.posted, other, seen, PATIENCE_MS) === "timed-out") {
+          throw new Error(`channel: the other thread posted nothing for ${PATIENCE_MS / 1000} s (round ${round})`);
+        }
+      }
+    } finally {
+      this.waited += performance.now() - start;
+    }
   }
 
   /** Tells the other side that this one failed: its `swap` throws rather than waits. */

@@ -32,6 +32,8 @@ interface PhaseTimes {
   wallMs: number;
   /** The collector's pauses, per thread that built. */
   gcMs: { joins: number[]; cycles: number[] };
+  /** In a split build, each thread's wait for the other (empty when one thread built). */
+  waitMs: { joins: number[]; cycles: number[] };
 }
 
 /** The results without their timings (every key ending in "ms" or "Ms"). */
@@ -91,6 +93,19 @@ describe("bench:paper command", () => {
       expect(t.gcMs.joins[0]).toBeLessThanOrEqual(t.joinMs);
       expect(t.gcMs.cycles[0]).toBeLessThanOrEqual(t.buildMs - t.joinMs - t.swapMs);
       for (let k = 0; k < threads; k++) expect(t.gcMs.joins[k]! + t.gcMs.cycles[k]!).toBeGreaterThan(0);
+    }
+    // The waits for the other thread: none without a split; with one, a figure per thread, within
+    // the phase on the main thread. Hundreds of windows cannot all end at the same instant on both
+    // sides, so the two threads together waited some time in the cycles.
+    expect(ta!.waitMs).toEqual({ joins: [], cycles: [] });
+    if (model === "paper") {
+      expect(tb!.waitMs.joins.length).toBe(2);
+      expect(tb!.waitMs.cycles.length).toBe(2);
+      expect(tb!.waitMs.joins[0]!).toBeGreaterThanOrEqual(0);
+      expect(tb!.waitMs.cycles[0]!).toBeLessThanOrEqual(tb!.buildMs - tb!.joinMs - tb!.swapMs - tb!.waitMs.joins[0]!);
+      expect(tb!.waitMs.cycles[0]! + tb!.waitMs.cycles[1]!).toBeGreaterThan(0);
+    } else {
+      expect(tb!.waitMs).toEqual({ joins: [], cycles: [] });
     }
   }, 60_000);
 
