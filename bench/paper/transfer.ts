@@ -48,10 +48,13 @@ export { fromTransferable };
  * `onlyFrozenShared`: the caller knows that every object `root` reaches by more than one path (or
  * by a cycle) is frozen. The others are then numbered but not remembered: writing 25,000 cores
  * (about half a million objects) took 0.59-0.68 s so, against 0.77-0.82 s with every object in the
- * table (`mergeHalves`). An unfrozen object met twice would be written twice, and read back as two. */
-export function toTransferable(root: unknown, capacity = 1 << 12, onlyFrozenShared = false): unknown {
+ * table (`mergeHalves`). An unfrozen object met twice would be written twice, and read back as two.
+ *
+ * `into`: an array to write the stream into, when it holds `capacity` numbers (shared memory:
+ * `mergeHalves`); if the stream outgrows it, the rest goes to a copy, as with a buffer of its own. */
+export function toTransferable(root: unknown, capacity = 1 << 12, onlyFrozenShared = false, into?: Float64Array): unknown {
   const protos = new Map<object, number>(CLASSES.map((c, i) => [c.prototype as object, i]));
-  const out = new NumberBuffer(capacity);
+  const out = new NumberBuffer(into !== undefined && into.length >= capacity ? into : capacity);
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
   const typed: ArrayBufferView[] = [];
@@ -183,9 +186,10 @@ export function toTransferable(root: unknown, capacity = 1 << 12, onlyFrozenShar
 }
 
 /** The buffers of `toTransferable`'s result that postMessage can move instead of copying (the
- * sender must not use the result afterwards). */
+ * sender must not use the result afterwards): none when the stream is in shared memory. */
 export function transferList(t: unknown): ArrayBuffer[] {
-  return [(t as Transferable).stream.buffer as ArrayBuffer];
+  const buffer = (t as Transferable).stream.buffer;
+  return buffer instanceof SharedArrayBuffer ? [] : [buffer];
 }
 
 /** Whether every element of `a` is a number (no hole, no object). */
@@ -200,14 +204,21 @@ export const NUMBERS_PER_CORE = 512;
 
 /** Ends `sim`'s split with the other thread (Simulation.merge): the cores cross as a stream
  * (`toTransferable`) and are read into the cores this thread holds for those nodes (revive.ts);
- * their records become this thread's own records again. */
+ * their records become this thread's own records again.
+ *
+ * The stream is written into shared memory, which the other thread reads where it is. A buffer of
+ * the thread's own, moved to the other thread, is what V8 counts as memory outside its heap
+ * (`process.memoryUsage().external`; shared memory is not counted there): a few hundred megabytes
+ * of it, new on both sides at the swap (at 100,000 nodes), made V8 collect the whole heap of both
+ * threads during the swap. */
 export function mergeHalves(sim: Simulation): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
   sim.merge(
     // The cores share only frozen objects (the configuration) and records: test/sim/paper-transfer.test.ts
     // checks it on the cores of both models, after the cycles and after failures and repair.
     (cores) => {
-      const data = toTransferable(cores, NUMBERS_PER_CORE * cores.length, true);
+      const capacity = NUMBERS_PER_CORE * cores.length;
+      const data = toTransferable(cores, capacity, true, new Float64Array(new SharedArrayBuffer(8 * capacity)));
       return { data, transfer: transferList(data) };
     },
     (x, stale) => fromTransferable(x, {}, records, stale, true) as HyParView[],

@@ -22,9 +22,11 @@ export class NumberBuffer {
 
   /** `capacity`: numbers it holds before it first grows. Room that is never written costs no
    * memory (a large buffer's pages are mapped on first write), and every growth copies the whole
-   * buffer into fresh pages: a page's first write is a fault, which costs microseconds here. */
-  constructor(capacity = 1 << 12) {
-    this.data = new Float64Array(Math.max(1, capacity));
+   * buffer into fresh pages: a page's first write is a fault, which costs microseconds here.
+   * Or an array to write into from its start (it is used until it is full, then copied like any
+   * other when the buffer grows). */
+  constructor(capacity: number | Float64Array = 1 << 12) {
+    this.data = typeof capacity === "number" ? new Float64Array(Math.max(1, capacity)) : capacity;
   }
 
   push(x: number): void {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Overlay } from "../../bench/paper/overlay.js";
 import { runFailure, runHealing } from "../../bench/paper/experiment.js";
-import { fromTransferable, toTransferable } from "../../bench/paper/transfer.js";
+import { fromTransferable, toTransferable, transferList } from "../../bench/paper/transfer.js";
 import { Simulation } from "../../src/sim/index.js";
 import { simRecord } from "../../src/sim/records.js";
 
@@ -182,6 +182,29 @@ describe("overlay transfer", () => {
     }
     const small = toTransferable(root, 1) as { length: number };
     expect((toTransferable(root, 1 << 20) as { length: number }).length).toBe(small.length);
+  });
+
+  it("writes into shared memory it is given when that has room, and then nothing needs moving", () => {
+    const root = { xs: Array.from({ length: 700 }, (_, i) => i + 0.5), more: [[1, 2], { y: 3 }, "s"] };
+    const plain = toTransferable(root) as { stream: Float64Array; length: number };
+    const shared = new Float64Array(new SharedArrayBuffer(8 * 1024));
+    expect(shared.length).toBeGreaterThan(plain.length);
+    const inShared = toTransferable(root, shared.length, false, shared) as { stream: Float64Array; length: number };
+    expect(inShared.stream).toBe(shared);
+    expect(transferList(inShared)).toEqual([]);
+    expect(Array.from(shared.subarray(0, inShared.length))).toEqual(Array.from(plain.stream.subarray(0, plain.length)));
+    // Posted, the other side reads the same memory (structured clone shares it).
+    const posted = structuredClone(inShared);
+    expect(posted.stream.buffer).toBeInstanceOf(SharedArrayBuffer);
+    shared[inShared.length] = 42;
+    expect(posted.stream[inShared.length]).toBe(42);
+    expect(fromTransferable(posted, {})).toEqual(root);
+    // An array smaller than the room asked for is not used.
+    const small = new Float64Array(new SharedArrayBuffer(8 * 16));
+    const own = toTransferable(root, 32, false, small) as { stream: Float64Array; length: number };
+    expect(own.stream).not.toBe(small);
+    expect(transferList(own)).toEqual([own.stream.buffer]);
+    expect(fromTransferable(structuredClone(own), {})).toEqual(root);
   });
 
   it("refuses an object of a class it does not know", () => {

@@ -60,6 +60,19 @@ describe("wire", () => {
     }
   });
 
+  it("writes into a given array until it is full, then into a copy that grows", () => {
+    const given = new Float64Array(new SharedArrayBuffer(8 * 4));
+    const out = new NumberBuffer(given);
+    out.pushAll([1, 2, 3]);
+    out.push(4);
+    expect(out.data).toBe(given);
+    expect(Array.from(given)).toEqual([1, 2, 3, 4]);
+    out.push(5);
+    expect(out.data).not.toBe(given);
+    expect(Array.from(out.data.subarray(0, out.length))).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(given)).toEqual([1, 2, 3, 4]);
+  });
+
   it("refuses a record that is not the simulator's", () => {
     const out = new NumberBuffer();
     const stranger = { id: "n1", address: "elsewhere", incarnation: 1, metadata: {} };
