@@ -208,9 +208,9 @@ export const NUMBERS_PER_CORE = 512;
  *
  * The stream is written into shared memory, which the other thread reads where it is. A buffer of
  * the thread's own, moved to the other thread, is what V8 counts as memory outside its heap
- * (`process.memoryUsage().external`; shared memory is not counted there): a few hundred megabytes
- * of it, new on both sides at the swap (at 100,000 nodes), made V8 collect the whole heap of both
- * threads during the swap. */
+ * (`process.memoryUsage().external`; shared memory is not counted there): about 200 MB of it at
+ * 100,000 nodes, new on both sides at the swap, made V8 collect the whole heap of both threads
+ * during the swap (bench/paper/PERFORMANCE.md, "The halves swapped in shared memory"). */
 export function mergeHalves(sim: Simulation): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
   sim.merge(
