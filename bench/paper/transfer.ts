@@ -202,25 +202,37 @@ function isNumbers(a: readonly unknown[]): boolean {
  * of the "paper" model (more only grows the stream). */
 export const NUMBERS_PER_CORE = 512;
 
-/** Ends `sim`'s split with the other thread (Simulation.merge): the cores cross as a stream
- * (`toTransferable`) and are read into the cores this thread holds for those nodes (revive.ts);
- * their records become this thread's own records again.
+/** How many cores a thread writes at a time when the halves are swapped (`mergeHalves`). */
+export const CORES_PER_PIECE = 2048;
+
+/** Ends `sim`'s split with the other thread (Simulation.merge): the cores cross as streams
+ * (`toTransferable`), `piece` cores at a time, and are read into the cores this thread holds for
+ * those nodes (revive.ts); their records become this thread's own records again. Both threads
+ * must give the same `piece`.
  *
- * The stream is written into shared memory, which the other thread reads where it is. A buffer of
+ * Each piece is written into shared memory, which the other thread reads where it is. A buffer of
  * the thread's own, moved to the other thread, is what V8 counts as memory outside its heap
  * (`process.memoryUsage().external`; shared memory is not counted there): about 200 MB of it at
  * 100,000 nodes, new on both sides at the swap, made V8 collect the whole heap of both threads
- * during the swap (bench/paper/PERFORMANCE.md, "The halves swapped in shared memory"). */
-export function mergeHalves(sim: Simulation): void {
+ * during the swap (bench/paper/PERFORMANCE.md, "The halves swapped in shared memory"). The pieces
+ * take turns in two buffers (the other thread has read one piece before this one writes the piece
+ * after next), so a swap touches memory for two pieces, not for a whole half: at 1,000,000 nodes
+ * a half's stream is some 1.6 GB, and every page of fresh memory costs a fault when first written. */
+export function mergeHalves(sim: Simulation, piece = CORES_PER_PIECE): void {
   const records = Array.from({ length: sim.size }, (_, i) => sim.record(i));
+  const buffers: Float64Array[] = [];
   sim.merge(
     // The cores share only frozen objects (the configuration) and records: test/sim/paper-transfer.test.ts
-    // checks it on the cores of both models, after the cycles and after failures and repair.
-    (cores) => {
+    // checks it on the cores of both models, after the cycles and after failures and repair. So
+    // pieces written apart lose nothing: a frozen object is read back as the one this thread holds.
+    (cores, round) => {
       const capacity = NUMBERS_PER_CORE * cores.length;
-      const data = toTransferable(cores, capacity, true, new Float64Array(new SharedArrayBuffer(8 * capacity)));
+      const k = round % 2;
+      buffers[k] ??= new Float64Array(new SharedArrayBuffer(8 * NUMBERS_PER_CORE * Math.max(1, Math.min(piece, cores.length))));
+      const data = toTransferable(cores, capacity, true, buffers[k]);
       return { data, transfer: transferList(data) };
     },
     (x, stale) => fromTransferable(x, {}, records, stale, true) as HyParView[],
+    piece,
   );
 }

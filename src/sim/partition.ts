@@ -42,12 +42,12 @@ interface WindowPost {
   readonly now: number;
 }
 
-/** What each side posts when the split ends: its nodes' cores (in the form `mirror` makes), its
- * share of the statistics and the event counts of its nodes. */
-interface HalfPost {
+/** What each side posts in each round of `merge`: a piece of its nodes' cores (in the form `mirror`
+ * makes), and in the first round its share of the statistics and the event counts of its nodes. */
+interface PiecePost {
   readonly cores: unknown;
-  readonly stats: SimStats;
-  readonly scheduled: Float64Array;
+  readonly stats?: SimStats;
+  readonly scheduled?: Float64Array;
 }
 
 export class Partition implements Remote {
@@ -129,23 +129,37 @@ export class Partition implements Remote {
    * `revive` makes them cores again, given the cores this side holds for those nodes: as they
    * were when the split began, never run since), its share of the statistics and its nodes' event
    * counts. Afterwards both sides hold the whole simulation, as one thread would.
+   *
+   * The cores go in rounds of at most `piece` a side, in node order: a round's cores are written,
+   * swapped and read before the next round's are written, so `mirror` may write every round into
+   * the same two buffers in turn (the other side has read round r before it posts round r + 1).
+   * Both sides must give the same `piece`.
    */
-  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[]): void {
+  merge(mirror: (cores: HyParView[], round: number) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[], piece = Infinity): void {
     const e = this.engine;
-    const mirrored = mirror(this.mine.map((i) => e.cores[i]!));
-    const mine: HalfPost = {
-      cores: mirrored.data,
-      stats: subtract(snapshotStats(e.stats), this.statsAtSplit),
-      scheduled: e.scheduledCounts(this.mine),
-    };
-    const theirs = this.channel.swap<HalfPost>(mine, mirrored.transfer);
     // Both sides list the nodes in node order: this side's `theirs` is the other's `mine`.
+    const mine = this.mine;
     const other = this.theirs;
-    const cores = revive(theirs.cores, other.map((i) => e.cores[i]!));
-    if (cores.length !== other.length) throw new Error(`split simulation: got ${cores.length} cores from the other side`);
-    for (let k = 0; k < cores.length; k++) e.cores[other[k]!] = cores[k]!;
-    e.setScheduledCounts(other, theirs.scheduled);
-    add(e.stats, theirs.stats);
+    const most = Math.max(mine.length, other.length, 1);
+    const size = Math.min(Math.floor(piece), most);
+    const rounds = Math.ceil(most / size);
+    for (let r = 0; r < rounds; r++) {
+      const from = r * size;
+      const mirrored = mirror(mine.slice(from, from + size).map((i) => e.cores[i]!), r);
+      const post: PiecePost =
+        r === 0
+          ? { cores: mirrored.data, stats: subtract(snapshotStats(e.stats), this.statsAtSplit), scheduled: e.scheduledCounts(mine) }
+          : { cores: mirrored.data };
+      const theirs = this.channel.swap<PiecePost>(post, mirrored.transfer);
+      const nodes = other.slice(from, from + size);
+      const cores = revive(theirs.cores, nodes.map((i) => e.cores[i]!));
+      if (cores.length !== nodes.length) throw new Error(`split simulation: got ${cores.length} cores from the other side in round ${r}, not ${nodes.length}`);
+      for (let k = 0; k < cores.length; k++) e.cores[nodes[k]!] = cores[k]!;
+      if (r === 0) {
+        e.setScheduledCounts(other, theirs.scheduled!);
+        add(e.stats, theirs.stats!);
+      }
+    }
   }
 
   private receive(p: WindowPost, end: number): void {

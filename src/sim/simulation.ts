@@ -111,13 +111,15 @@ export class Simulation {
   }
 
   /** Ends the split: the two sides swap their nodes' cores (`mirror` makes them sendable to the
-   * other thread, `revive` makes them cores again) and each holds the whole simulation again. */
-  merge(mirror: (cores: HyParView[]) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[]): void {
+   * other thread, `revive` makes them cores again), `piece` cores a side at a time (Partition.merge),
+   * and each holds the whole simulation again. */
+  merge(mirror: (cores: HyParView[], round: number) => Mirrored, revive: (x: unknown, stale: HyParView[]) => HyParView[], piece?: number): void {
     const p = this.part;
     if (p === null) throw new SimOptionError("merge", "not split");
+    if (piece !== undefined && !(piece >= 1)) throw new SimOptionError("merge", `pieces of ${piece} cores (at least 1)`);
     this.e.remote = null;
     this.part = null;
-    p.merge(mirror, revive);
+    p.merge(mirror, revive, piece);
   }
 
   private notSplit(what: string): void {

@@ -8,6 +8,8 @@ export interface SplitCase {
   readonly nodes: number;
   readonly seed: number;
   readonly cycles: number;
+  /** The cores each side sends at a time when the halves are swapped (mergeHalves' default if absent). */
+  readonly piece?: number;
 }
 
 /** Joined one by one through node 0, in the paper's model (cycles are shuffles only). */
@@ -51,7 +53,7 @@ export function runAlone(sim: Simulation, c: SplitCase): void {
 export function runSplit(sim: Simulation, c: SplitCase, channel: Channel): void {
   sim.split(channel);
   cycles(sim, c);
-  mergeHalves(sim);
+  mergeHalves(sim, c.piece);
   afterwards(sim);
 }
 
