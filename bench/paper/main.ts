@@ -20,10 +20,15 @@
  *                      at most 2, up to 300,000 nodes; 1 above (two overlays of a million nodes
  *                      would not fit in memory)
  *   --json             one machine-readable object on stdout (progress still on stderr)
+ *
+ * On Linux the report also gives the most memory maps the process held, beside the limit on them,
+ * and the bench warns on stderr before a run expected to reach the limit and when a run nears it
+ * (memory-maps.ts): a process at the limit is aborted.
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { memoryLatencyNs } from "./machine.js";
+import { preflightWarning, readMapLimit, startMapWatch } from "./memory-maps.js";
 import { runModels } from "./parallel.js";
 import { formatReport, type Header } from "./report.js";
 import type { Detection, Model } from "./overlay.js";
@@ -107,6 +112,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
  * before and after the run, outside its time): smaller overlays stay in the caches. */
 const PROBE_MIN_NODES = 10_000;
 const probe = nodes >= PROBE_MIN_NODES;
+const mapLimit = readMapLimit();
+const mapWarning = preflightWarning(nodes, detections.length as 1 | 2, jobs, mapLimit);
+if (mapWarning !== null) log(mapWarning);
+const mapWatch = startMapWatch(mapLimit);
 const latencyBefore = probe ? memoryLatencyNs() : NaN;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -133,9 +142,11 @@ const results = await runModels(
 });
 const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const peakMaps = mapWatch === null ? null : await mapWatch.stop();
 const perf = {
   wallMs,
   memoryLatencyNs: probe ? ([latencyBefore, memoryLatencyNs()] as const) : null,
+  memoryMaps: peakMaps === null || mapLimit === null ? null : { peak: peakMaps, limit: mapLimit },
   cpuMs: (cpu.user + cpu.system) / 1000,
   peakRssBytes: process.resourceUsage().maxRSS * 1024,
   protocolMessages: results.reduce((a, r) => a + r.protocolMessages, 0),

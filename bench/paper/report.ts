@@ -34,6 +34,9 @@ export interface Perf {
   /** The machine's memory latency (bench/paper/machine.ts) before and after the run, ns; null
    * for small runs, which are not probed. */
   readonly memoryLatencyNs: readonly [number, number] | null;
+  /** The most memory maps the process held (read every 2 s) and Linux's limit on them
+   * (bench/paper/memory-maps.ts); null where there is no /proc to read. */
+  readonly memoryMaps: { readonly peak: number; readonly limit: number } | null;
   readonly protocolMessages: number;
   readonly broadcastCopies: number;
 }
@@ -193,6 +196,9 @@ export function formatReport(h: Header, results: readonly ModelResult[], perf: P
       ...(perf.memoryLatencyNs === null
         ? []
         : [["memory latency, before / after (probe)", perf.memoryLatencyNs.map((x) => `${x.toFixed(0)} ns`).join(" / ")]]),
+      ...(perf.memoryMaps === null
+        ? []
+        : [["memory maps, peak / limit (vm.max_map_count)", `${perf.memoryMaps.peak.toLocaleString("en")} / ${perf.memoryMaps.limit.toLocaleString("en")}`]]),
       ["protocol messages delivered", perf.protocolMessages.toLocaleString("en")],
       ["  per second of wall time", Math.round(perf.protocolMessages / s).toLocaleString("en")],
       ["broadcast copies sent", perf.broadcastCopies.toLocaleString("en")],

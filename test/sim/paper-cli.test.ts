@@ -43,10 +43,15 @@ function withoutTimes(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).filter(([k]) => !/(^ms|Ms)$/.test(k)).map(([k, x]) => [k, withoutTimes(x)]));
 }
 
-async function bench(args: string[]): Promise<{ results: unknown[]; perf: { protocolMessages: number } }> {
+interface BenchPerf {
+  protocolMessages: number;
+  memoryMaps: { peak: number; limit: number } | null;
+}
+
+async function bench(args: string[]): Promise<{ results: unknown[]; perf: BenchPerf }> {
   // A run that hangs is killed before the test's own timeout, not left behind.
   const { stdout } = await run(process.execPath, [...NODE_FLAGS, MAIN, ...args], { maxBuffer: 64 << 20, timeout: 50_000 });
-  return JSON.parse(stdout) as { results: unknown[]; perf: { protocolMessages: number } };
+  return JSON.parse(stdout) as { results: unknown[]; perf: BenchPerf };
 }
 
 describe("bench:paper command", () => {
@@ -58,6 +63,12 @@ describe("bench:paper command", () => {
     const [one, two] = await Promise.all([bench([...SMALL, "--jobs", "1"]), bench([...SMALL, "--jobs", "2"])]);
     expect(one.results.length).toBe(2);
     expect(one.perf.protocolMessages).toBeGreaterThan(0);
+    // The memory maps' peak, beside Linux's limit, where there is one to read.
+    if (process.platform === "linux") {
+      const limit = Number(readFileSync("/proc/sys/vm/max_map_count", "utf8"));
+      for (const x of [one, two]) expect(x.perf.memoryMaps).toEqual({ peak: expect.any(Number) as number, limit });
+      expect(one.perf.memoryMaps!.peak).toBeGreaterThan(100);
+    }
     expect(withoutTimes(two.results)).toEqual(withoutTimes(one.results));
     expect(two.perf.protocolMessages).toBe(one.perf.protocolMessages);
   }, 60_000);
@@ -127,6 +138,23 @@ describe("bench:paper command", () => {
       "failure/links/0.6",
     ]);
     expect(names({ ...o, healingMaxCycles: 0 })).toEqual(["failure/send/0.3", "failure/links/0.3", "failure/send/0.6", "failure/links/0.6"]);
+  });
+
+  it("watches the process's memory maps in a worker thread and warns once near the limit", async () => {
+    // A limit far below what any process holds: the watcher's first reading warns. The child waits
+    // for that reading (with a deadline), stops the watch and prints the peak.
+    const script = `
+      import { startMapWatch } from "./dist/bench-paper/bench/paper/memory-maps.js";
+      const watch = startMapWatch(10, 20);
+      if (watch === null) { console.log("none"); process.exit(0); }
+      const deadline = Date.now() + 10_000;
+      while (watch.peak() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      console.log(await watch.stop());`;
+    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
+    if (process.platform !== "linux") return expect(stdout.trim()).toBe("none");
+    expect(Number(stdout)).toBeGreaterThan(10);
+    expect(stderr.match(/memory maps/g)?.length).toBe(1);
+    expect(stderr).toContain("of Linux's limit (vm.max_map_count = 10)");
   });
 
   it("rejects a bad option with exit code 2 and says which", async () => {

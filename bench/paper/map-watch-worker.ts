@@ -1,0 +1,20 @@
+/** Worker thread entry of memory-maps.ts: reads the process's maps every `intervalMs`, keeps the
+ * peak, and warns once, straight to the standard error's descriptor (a worker's `process.stderr`
+ * goes through the main thread, which may not read it for minutes), when they near the limit. */
+import { writeSync } from "node:fs";
+import { workerData } from "node:worker_threads";
+import { countMaps, nearLimitWarning, raisePeak, WARN_AT, type ToMapWatch } from "./memory-maps.js";
+
+const { shared, limit, intervalMs } = workerData as ToMapWatch;
+const state = new Int32Array(shared);
+
+function sample(): void {
+  const maps = countMaps();
+  if (maps === null) return;
+  // Warned before the peak is raised, so that whoever sees the peak may count on the warning.
+  if (maps >= WARN_AT * limit && Atomics.compareExchange(state, 1, 0, 1) === 0) writeSync(2, `${nearLimitWarning(maps, limit)}\n`);
+  raisePeak(state, maps);
+}
+
+sample();
+setInterval(sample, intervalMs);
