@@ -22,8 +22,8 @@
  *   --json             one machine-readable object on stdout (progress still on stderr)
  *
  * On Linux the report also gives the most memory maps the process held, beside the limit on them,
- * and the bench warns on stderr before a run expected to reach the limit and when a run nears it
- * (memory-maps.ts): a process at the limit is aborted.
+ * and the bench warns on stderr before a run that may reach the limit and when a run nears it
+ * (memory-maps.ts): at the limit V8 may abort the process.
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";

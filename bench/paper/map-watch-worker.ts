@@ -1,9 +1,10 @@
-/** Worker thread entry of memory-maps.ts: reads the process's maps every `intervalMs`, keeps the
- * peak, and warns once, straight to the standard error's descriptor (a worker's `process.stderr`
- * goes through the main thread, which may not read it for minutes), when they near the limit. */
+/** Worker thread entry of memory-maps.ts: reads the process's maps (how often: `nextReadingMs`),
+ * keeps the peak, and warns once when they near the limit, straight to the standard error's
+ * descriptor (a worker's `process.stderr` goes through the main thread, which may not read it for
+ * minutes). */
 import { writeSync } from "node:fs";
 import { workerData } from "node:worker_threads";
-import { countMaps, nearLimitWarning, raisePeak, WARN_AT, type ToMapWatch } from "./memory-maps.js";
+import { countMaps, nearLimitWarning, nextReadingMs, raisePeak, WARN_AT, type ToMapWatch } from "./memory-maps.js";
 
 const { shared, limit, intervalMs } = workerData as ToMapWatch;
 const state = new Int32Array(shared);
@@ -14,7 +15,7 @@ function sample(): void {
   // Warned before the peak is raised, so that whoever sees the peak may count on the warning.
   if (maps >= WARN_AT * limit && Atomics.compareExchange(state, 1, 0, 1) === 0) writeSync(2, `${nearLimitWarning(maps, limit)}\n`);
   raisePeak(state, maps);
+  setTimeout(sample, nextReadingMs(maps, limit, intervalMs));
 }
 
 sample();
-setInterval(sample, intervalMs);

@@ -1,12 +1,12 @@
 /**
  * Linux's limit on a process's memory maps (`vm.max_map_count`, 65,530 by default). V8 maps its
- * heap in pages of 256 KiB, most of them a map of their own (about 3,700 maps a GiB of RSS here),
- * and when the kernel refuses one more map the process is aborted, by V8's "heap out of memory" or
- * by "std::bad_alloc": messages that name neither the limit nor the maps, however much memory is
- * free. The largest runs reach it (1,000,000 nodes with both detections: bench/paper/PERFORMANCE.md,
- * "1,000,000 nodes with every experiment"). So the bench warns before a run expected to need more
- * maps than the limit, watches the count through the run (map-watch-worker.ts), warns when it
- * nears the limit, and reports its peak.
+ * heap in pages of 256 KiB, most of them a map of their own (3,200-3,700 maps a GiB of RSS here).
+ * When the kernel refuses one more map, V8 may abort the process, with "heap out of memory" or
+ * "std::bad_alloc": messages that name neither the limit nor the maps, however much memory is free.
+ * Runs of 1,000,000 nodes with both detections reach it: one went on, another was aborted at the
+ * same RSS (bench/paper/PERFORMANCE.md, "1,000,000 nodes with every experiment"). So the bench
+ * warns before a run that may need more maps than the limit, watches the count through the run
+ * (map-watch-worker.ts), warns when it nears the limit, and reports its peak.
  */
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
@@ -49,16 +49,16 @@ export function countMaps(): number | null {
  * Peak maps a node, from runs of 1,000,000 nodes. With two threads (`--model paper --jobs 2`, every
  * experiment, maps read every 2 s from /proc), by the number of detections (each detection is two
  * experiments after the build, and those copy the overlay): "links" alone peaked at 37,620; both
- * detections at 43,119 in one run, while another was aborted at 17.96 GiB of RSS, some 57,000-
- * 66,000 maps at the 3,200-3,700 a GiB seen in the others (the collector's timing, and with it the
- * garbage it leaves, differs from run to run): the estimate takes the higher. In one thread only
- * the RSS of a run with "links" and fewer experiments was measured (7.0 GiB), at 3,700 maps a GiB.
- * Other settings were not measured; the watcher warns during the run whatever the estimate said.
+ * detections at 43,119 in one run (the limit raised), while another reached the default limit
+ * (65,532 at 18.07 GiB of RSS) and went on, and a third, its maps not counted, was aborted at
+ * 17.96 GiB: how much garbage the collector leaves differs from run to run, with its timing. The
+ * estimate takes the limit's side. In one thread only the RSS of a run with "links" and fewer
+ * experiments was measured (7.0 GiB), at 3,700 maps a GiB. Other settings were not measured; the
+ * watcher warns during the run whatever the estimate said.
  */
 const PEAK_MAPS_PER_NODE = { oneThread: 0.026, twoThreads: { 1: 0.0376, 2: 0.066 } } as const;
 
-/** Maps a run of `nodes` with `detections` detections in `jobs` threads is expected to need at
- * its peak. */
+/** Maps a run of `nodes` with `detections` detections in `jobs` threads may need at its peak. */
 export function expectedPeakMaps(nodes: number, detections: 1 | 2, jobs: number): number {
   return Math.ceil(nodes * (jobs > 1 ? PEAK_MAPS_PER_NODE.twoThreads[detections] : PEAK_MAPS_PER_NODE.oneThread));
 }
@@ -71,7 +71,7 @@ export function preflightWarning(nodes: number, detections: 1 | 2, jobs: number,
   return (
     `bench:paper: warning: a run of ${nodes.toLocaleString("en")} nodes with ${detections === 2 ? "both detections" : "one detection"} ` +
     `in ${jobs > 1 ? "two threads" : "one thread"} may need up to about ${expected.toLocaleString("en")} memory maps, more than Linux's limit ` +
-    `(vm.max_map_count = ${limit.toLocaleString("en")}); a process that reaches it is aborted ("heap out of memory"). ` +
+    `(vm.max_map_count = ${limit.toLocaleString("en")}); at the limit V8 may abort the process ("heap out of memory"). ` +
     `Raise the limit first: ${RAISE_LIMIT}`
   );
 }
@@ -81,14 +81,24 @@ export function nearLimitWarning(maps: number, limit: number): string {
   return (
     `bench:paper: warning: this process holds ${maps.toLocaleString("en")} memory maps, ` +
     `${((100 * maps) / limit).toFixed(0)} % of Linux's limit (vm.max_map_count = ${limit.toLocaleString("en")}); ` +
-    `at the limit it is aborted ("heap out of memory", or "std::bad_alloc"), whatever memory is free. ` +
+    `at the limit V8 may abort it ("heap out of memory", or "std::bad_alloc"), whatever memory is free. ` +
     `To run this size, raise the limit first: ${RAISE_LIMIT}`
   );
 }
 
-/** Share of the limit at which the watcher warns: at 1,000,000 nodes the count grew by about
- * 3,300 maps a minute, so 10 % of the default limit is two minutes' notice. */
+/** Share of the limit at which the watcher warns: at 1,000,000 nodes the count grew by up to about
+ * 4,800 maps a minute, so 10 % of the default limit is more than a minute's notice. */
 export const WARN_AT = 0.9;
+
+/**
+ * When to read the maps again after a reading of `maps`: every `intervalMs` from half the limit on,
+ * five times as seldom below it. A reading costs 4-7 ms at 7,000 maps (100,000 nodes) and 27-43 ms
+ * at 42,000, taken from threads that are all busy; at 1,000,000 nodes the count grew by up to about
+ * 4,800 maps a minute, so from half the default limit to 90 % of it takes 5 minutes or more.
+ */
+export function nextReadingMs(maps: number, limit: number, intervalMs: number): number {
+  return maps >= limit / 2 ? intervalMs : 5 * intervalMs;
+}
 
 /** What the watcher worker gets. `shared` holds [peak maps seen, 1 once it has warned]. */
 export interface ToMapWatch {
@@ -115,9 +125,10 @@ export interface MapWatch {
 }
 
 /**
- * Starts reading this process's maps every `intervalMs` in a worker thread of its own (the others
- * run synchronous loops for minutes, and a timer there would not fire), or null where there is no
- * limit to watch. The worker does not keep the process alive.
+ * Starts reading this process's maps (every `intervalMs` from half the limit on: `nextReadingMs`)
+ * in a worker thread of its own (the others run synchronous loops for minutes, and a timer there
+ * would not fire), or null where there is no limit to watch. The worker does not keep the process
+ * alive.
  */
 export function startMapWatch(limit: number | null, intervalMs = 2000): MapWatch | null {
   if (limit === null || countMaps() === null) return null;
@@ -129,6 +140,8 @@ export function startMapWatch(limit: number | null, intervalMs = 2000): MapWatch
     resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
     execArgv: [],
   });
+  // The watch only informs: if it fails, the run goes on without it.
+  worker.on("error", (err) => process.stderr.write(`bench:paper: the watch of memory maps stopped: ${err.message}\n`));
   worker.unref();
   const peak = () => Atomics.load(state, 0);
   return {

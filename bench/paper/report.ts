@@ -34,7 +34,7 @@ export interface Perf {
   /** The machine's memory latency (bench/paper/machine.ts) before and after the run, ns; null
    * for small runs, which are not probed. */
   readonly memoryLatencyNs: readonly [number, number] | null;
-  /** The most memory maps the process held (read every 2 s) and Linux's limit on them
+  /** The most memory maps the process held (read every 2-10 s) and Linux's limit on them
    * (bench/paper/memory-maps.ts); null where there is no /proc to read. */
   readonly memoryMaps: { readonly peak: number; readonly limit: number } | null;
   readonly protocolMessages: number;

@@ -1,7 +1,7 @@
 /** Linux's limit on a process's memory maps, which the largest bench:paper runs reach
  * (bench/paper/memory-maps.ts): reading it, counting maps, and when to warn. */
 import { describe, expect, it } from "vitest";
-import { countLines, expectedPeakMaps, nearLimitWarning, preflightWarning, raisePeak, readMapLimit, RAISE_LIMIT } from "../../bench/paper/memory-maps.js";
+import { countLines, expectedPeakMaps, nearLimitWarning, nextReadingMs, preflightWarning, raisePeak, readMapLimit, RAISE_LIMIT } from "../../bench/paper/memory-maps.js";
 
 describe("memory maps", () => {
   it("reads the limit, and none where it is missing or not a positive integer", () => {
@@ -37,6 +37,13 @@ describe("memory maps", () => {
     expect(preflightWarning(100_000, 2, 2, 65_530)).toBeNull();
     expect(preflightWarning(1_000_000, 2, 2, null)).toBeNull();
     expect(nearLimitWarning(60_000, 65_530)).toContain("92 % of Linux's limit");
+  });
+
+  it("reads the maps more often from half the limit on", () => {
+    expect(nextReadingMs(1_000, 65_530, 2000)).toBe(10_000);
+    expect(nextReadingMs(32_764, 65_530, 2000)).toBe(10_000);
+    expect(nextReadingMs(32_765, 65_530, 2000)).toBe(2000);
+    expect(nextReadingMs(65_532, 65_530, 2000)).toBe(2000);
   });
 
   it("keeps the peak whichever reading comes last", () => {
