@@ -7,6 +7,7 @@
 import { SeededRng, randomInt } from "../../src/protocol/index.js";
 import { Flooder } from "./flood.js";
 import { CachedFlooder } from "./flood-cache.js";
+import { memoryValve } from "./collect.js";
 import { directedCsr, undirected } from "./graph.js";
 import {
   averageShortestPath,
@@ -113,6 +114,8 @@ export class Broadcaster {
    * between messages. Returns the fraction of correct nodes that delivered it. Once repair is
    * done, a flood's outcome is reused for the next sources in its component (flood-cache.ts). */
   broadcast(): number {
+    // Near the limit of memory maps, this thread's garbage is collected first (collect.ts).
+    memoryValve()?.check();
     const src = this.aliveList[randomInt(this.rng, this.aliveList.length)]!;
     const r = this.flooder.flood(this.ov.views, src);
     this.copies += r.messages;

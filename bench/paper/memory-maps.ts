@@ -6,7 +6,8 @@
  * Runs of 1,000,000 nodes with both detections reach it: one went on, another was aborted at the
  * same RSS (bench/paper/PERFORMANCE.md, "1,000,000 nodes with every experiment"). So the bench
  * warns before a run that may need more maps than the limit, watches the count through the run
- * (map-watch-worker.ts), warns when it nears the limit, and reports its peak.
+ * (map-watch-worker.ts), warns when it nears the limit, and reports its peak; from three quarters
+ * of it on, each thread collects its own heap (collect.ts).
  */
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
@@ -49,12 +50,13 @@ export function countMaps(): number | null {
  * Peak maps a node, from runs of 1,000,000 nodes. With two threads (`--model paper --jobs 2`, every
  * experiment, maps read every 2 s from /proc), by the number of detections (each detection is two
  * experiments after the build, and those copy the overlay): "links" alone peaked at 37,620; both
- * detections at 43,119 in one run (the limit raised), while another reached the default limit
- * (65,532 at 18.07 GiB of RSS) and went on, and a third, its maps not counted, was aborted at
- * 17.96 GiB: how much garbage the collector leaves differs from run to run, with its timing. The
- * estimate takes the limit's side. In one thread only the RSS of a run with "links" and fewer
- * experiments was measured (7.0 GiB), at 3,700 maps a GiB. Other settings were not measured; the
- * watcher warns during the run whatever the estimate said.
+ * detections at 43,119 and 42,527 in two runs, while two others reached the default limit (65,532
+ * at 18.07 and 18.1 GiB of RSS; one went on, the other was stopped there) and a fifth, its maps not
+ * counted, was aborted at 17.96 GiB: how much garbage the collector leaves differs from run to run,
+ * with its timing. Only the run at 42,527 had the collections of collect.ts, and it stayed below
+ * where they start. The estimate takes the limit's side. In one thread only the RSS of a run with
+ * "links" and fewer experiments was measured (7.0 GiB), at 3,700 maps a GiB. Other settings were
+ * not measured; the watcher warns during the run whatever the estimate said.
  */
 const PEAK_MAPS_PER_NODE = { oneThread: 0.026, twoThreads: { 1: 0.0376, 2: 0.066 } } as const;
 
