@@ -20,6 +20,10 @@ export const VALVE_SHARE = 0.75;
 /** After a collection, the growth of the RSS before the next one (a heap that holds that much
  * live data is not collected over and over). */
 export const VALVE_STEP_BYTES = 2 ** 30;
+/** How often a thread reads the RSS, ms: a reading costs about 9 us here, and the default run
+ * at 10,000 nodes makes some 50,000 broadcasts; at 1,000,000 nodes the RSS grew by about 1 GiB a
+ * minute at most. */
+export const VALVE_READ_EVERY_MS = 1000;
 
 const GIB = 2 ** 30;
 
@@ -57,12 +61,22 @@ export class MemoryValve {
     private readonly rss: () => number = () => process.memoryUsage.rss(),
     private readonly collect: () => number = collectGarbage,
     private readonly log: (line: string) => void = () => {},
+    private readonly readEveryMs = VALVE_READ_EVERY_MS,
   ) {
     this.next = threshold;
   }
 
-  /** Collects if the RSS has reached the next mark; returns whether it did. */
+  /** Time of the next reading of the RSS (`performance.now()`). */
+  private readAt = 0;
+
+  /** Collects if the RSS has reached the next mark; returns whether it did. Reads the RSS at most
+   * once in `readEveryMs`. */
   check(): boolean {
+    if (this.readEveryMs > 0) {
+      const now = performance.now();
+      if (now < this.readAt) return false;
+      this.readAt = now + this.readEveryMs;
+    }
     const before = this.rss();
     if (before < this.next) return false;
     const ms = this.collect();

@@ -32,6 +32,20 @@ describe("full collections near the limit of memory maps", () => {
     expect(ref.deref()).toBe(held);
   });
 
+  it("reads the RSS at most once a second", () => {
+    let reads = 0;
+    const valve = new MemoryValve(
+      10 * GIB,
+      () => {
+        reads++;
+        return GIB;
+      },
+      () => 0,
+    );
+    for (let k = 0; k < 1000; k++) valve.check();
+    expect(reads).toBe(1);
+  });
+
   it("starts collecting at a share of the limit, in RSS at the most maps a GiB seen", () => {
     // The default limit: about 13.3 GiB, below the 18 GiB at which runs reached it.
     expect(valveThreshold(65530) / GIB).toBeCloseTo((65530 * VALVE_SHARE) / MAPS_PER_GIB, 6);
@@ -56,6 +70,8 @@ describe("full collections near the limit of memory maps", () => {
         return takes;
       },
       (line) => lines.push(line),
+      // Every check reads the RSS.
+      0,
     );
     expect(valve.check()).toBe(false);
     rss = 10 * GIB - 1;
