@@ -6,8 +6,8 @@
  * `npm run bench:paper` allows them, and in the experiments after a build of 1,000,000 nodes with
  * both detections the RSS rose from 10 to 18 GiB in some runs and stayed at 13 in others: garbage,
  * most likely (one run fell from 17.9 to 13.5 GiB within 74 s, by V8's own collections). Each thread
- * therefore asks, at every broadcast of an experiment, whether the process is past a share of the
- * limit, and if so collects its own heap, once per step of growth.
+ * therefore asks at the broadcasts of an experiment, at most once a second, whether the process is
+ * past a share of the limit, and if so collects its own heap, once per step of growth.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
