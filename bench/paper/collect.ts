@@ -12,6 +12,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { readMapLimit } from "./memory-maps.js";
+import { logLine } from "./stderr.js";
 
 /** Maps a GiB of RSS: the most seen in runs at 1,000,000 nodes (3,170-3,680). */
 export const MAPS_PER_GIB = 3700;
@@ -96,8 +97,7 @@ let valve: MemoryValve | null | undefined;
 export function memoryValve(): MemoryValve | null {
   if (valve === undefined) {
     const limit = readMapLimit();
-    const log = (line: string) => process.stderr.write(`${line}\n`);
-    valve = limit === null ? null : new MemoryValve(valveThreshold(limit), undefined, undefined, log);
+    valve = limit === null ? null : new MemoryValve(valveThreshold(limit), undefined, undefined, logLine);
   }
   return valve;
 }

@@ -30,6 +30,7 @@ import { parseArgs } from "node:util";
 import { memoryLatencyNs } from "./machine.js";
 import { preflightWarning, readMapLimit, startMapWatch } from "./memory-maps.js";
 import { runModels } from "./parallel.js";
+import { logLine } from "./stderr.js";
 import { formatReport, type Header } from "./report.js";
 import type { Detection, Model } from "./overlay.js";
 
@@ -107,14 +108,13 @@ const detections: Detection[] =
       : usage(`--detection must be send, links or both, got "${values.detection}"`);
 
 const header: Header = { nodes, seed, cycles, broadcasts, pathSources, stableBroadcasts: 100, healingPerCycle: 10 };
-const log = (line: string) => process.stderr.write(`${line}\n`);
 /** From this size on the report gives the machine's memory latency (a probe of about a second,
  * before and after the run, outside its time): smaller overlays stay in the caches. */
 const PROBE_MIN_NODES = 10_000;
 const probe = nodes >= PROBE_MIN_NODES;
 const mapLimit = readMapLimit();
 const mapWarning = preflightWarning(nodes, detections.length as 1 | 2, jobs, mapLimit);
-if (mapWarning !== null) log(mapWarning);
+if (mapWarning !== null) logLine(mapWarning);
 const mapWatch = startMapWatch(mapLimit);
 const latencyBefore = probe ? memoryLatencyNs() : NaN;
 const cpu0 = process.cpuUsage();
@@ -135,7 +135,7 @@ const results = await runModels(
     latencyMs: 10,
   })),
   jobs,
-  log,
+  logLine,
 ).catch((err: unknown) => {
   process.stderr.write(`bench:paper: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

@@ -2,5 +2,6 @@
 import { workerData } from "node:worker_threads";
 import { runModel } from "./run.js";
 import { reply, type ToModelWorker } from "./parallel.js";
+import { logLine } from "./stderr.js";
 
-await reply(() => runModel(workerData as ToModelWorker, (line) => process.stderr.write(`${line}\n`)));
+await reply(() => runModel(workerData as ToModelWorker, logLine));

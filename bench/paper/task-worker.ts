@@ -3,12 +3,12 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Overlay } from "./overlay.js";
 import { runTask, type TaskResult } from "./run.js";
+import { logLine } from "./stderr.js";
 import { reply, type Baseline, type ToTaskWorker } from "./parallel.js";
 
 const port = parentPort!;
 const { options, tasks, overlay } = workerData as ToTaskWorker;
 const baseline = new Promise<number>((resolve) => port.once("message", (m: Baseline) => resolve(m.baseline)));
-const log = (line: string) => process.stderr.write(`${line}\n`);
 await reply(async () => {
   const base = Overlay.fromTransferable(overlay);
   const results: TaskResult[] = [];
@@ -16,7 +16,7 @@ await reply(async () => {
     const t = tasks[k]!;
     // Only healing is measured against the stable overlay's reliability.
     const b = t.kind === "healing" ? await baseline : NaN;
-    results.push(runTask(base, options, t, b, k === tasks.length - 1, log));
+    results.push(runTask(base, options, t, b, k === tasks.length - 1, logLine));
   }
   return results;
 });

@@ -6,19 +6,19 @@ import { Channel } from "../../src/sim/channel.js";
 import { Overlay } from "./overlay.js";
 import { buildOptions, runTaken, takingOrder } from "./run.js";
 import { buildPauses, GcPauses } from "./gc-pauses.js";
+import { logLine } from "./stderr.js";
 import { reply, TWIN_SPIN_MS, type Baseline, type ToTwinWorker, type TwinResult } from "./parallel.js";
 
 const port = parentPort!;
 const { options, end, next } = workerData as ToTwinWorker;
 const baseline = new Promise<number>((resolve) => port.once("message", (m: Baseline) => resolve(m.baseline)));
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const channel = new Channel(end, TWIN_SPIN_MS);
 await reply(async (): Promise<TwinResult> => {
   const gc = new GcPauses();
   const base = Overlay.build(buildOptions(options), () => {}, channel);
   const pauses = await buildPauses(gc, base.times);
   const waits: [number, number] = [base.times.joinsWaitMs, base.times.cyclesWaitMs];
-  return { taken: await runTaken(base, options, takingOrder(options), new Int32Array(next), () => baseline, log), pauses, waits };
+  return { taken: await runTaken(base, options, takingOrder(options), new Int32Array(next), () => baseline, logLine), pauses, waits };
 });
 channel.close();
 port.close();

@@ -5,7 +5,10 @@
  * with 2.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { takingOrder, tasksOf, type RunOptions } from "../../bench/paper/run.js";
@@ -155,6 +158,40 @@ describe("bench:paper command", () => {
     expect(Number(stdout)).toBeGreaterThan(10);
     expect(stderr.match(/memory maps/g)?.length).toBe(1);
     expect(stderr).toContain("of Linux's limit (vm.max_map_count = 10)");
+  });
+
+  it.each([
+    ["logLine", ["from the worker", "main resumed"]],
+    ["process.stderr", ["main resumed", "from the worker"]],
+  ])("passes a worker's progress line on while the main thread is busy, with %s", async (how, order) => {
+    // The child's main thread blocks (Atomics.wait, with a deadline) until its worker has written a
+    // line, then writes its own straight to the descriptor. With logLine the worker's line is out
+    // first; through the worker's process.stderr it waits for the main thread's event loop, so it
+    // comes after: what made the twin's progress lines of a long run come out only at its end.
+    // (A file, not -e: a worker of an -e script cannot import while its main thread is blocked.)
+    const url = pathToFileURL(resolve("dist/bench-paper/bench/paper/stderr.js")).href;
+    const script = `
+      import { Worker } from "node:worker_threads";
+      import { writeSync } from "node:fs";
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      new Worker(\`
+        const { workerData: [done, how, url] } = require("node:worker_threads");
+        import(url).then(({ logLine }) => {
+          if (how === "logLine") logLine("from the worker");
+          else process.stderr.write("from the worker\\\\n");
+          Atomics.store(done, 0, 1);
+          Atomics.notify(done, 0);
+        });\`, { eval: true, workerData: [done, ${JSON.stringify(how)}, ${JSON.stringify(url)}] });
+      if (Atomics.wait(done, 0, 0, 20_000) === "timed-out") throw new Error("the worker wrote nothing");
+      writeSync(2, "main resumed\\n");`;
+    const dir = mkdtempSync(join(tmpdir(), "hyparview-stderr-"));
+    try {
+      writeFileSync(join(dir, "main.mjs"), script);
+      const { stderr } = await run(process.execPath, [join(dir, "main.mjs")], { timeout: 30_000 });
+      expect(stderr.split("\n").filter((l) => l !== "")).toEqual(order);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects a bad option with exit code 2 and says which", async () => {
