@@ -11,8 +11,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** Writes `line` and a newline to descriptor 2, now. Once Node has opened the standard error as a
  * pipe the descriptor is non-blocking: a full pipe answers EAGAIN, and the line waits for the
- * reader, as the main thread's `process.stderr` does. A closed one (EPIPE) drops it: progress lines
- * that nobody reads must not end the run. */
+ * reader, as the main thread's `process.stderr` does. Any other error (EPIPE: nobody reads any
+ * more) drops the line: progress lines must not end the run. */
 export function logLine(line: string): void {
   let rest = Buffer.from(`${line}\n`);
   while (rest.length > 0) {

@@ -1,8 +1,8 @@
 /**
  * `npm run bench:paper` as a process: the models run in worker threads, one model's cycles split
  * between two threads, or one model's experiments shared with a worker thread (--jobs 2), give
- * exactly the results they give one after the other in one thread (--jobs 1), and bad options exit
- * with 2.
+ * exactly the results they give one after the other in one thread (--jobs 1); a worker's progress
+ * lines come out while the main thread is busy; and bad options exit with 2.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
